@@ -1,0 +1,234 @@
+//! Compile-time evaluation of constant expressions: `const` values, `param`
+//! defaults, array lengths, `var` initial values, root arguments and the horizon.
+
+use crate::ast::{BinOp, Expr, ExprKind, UnOp};
+use crate::diagnostic::Diagnostic;
+use crate::program::Value;
+use crate::span::Span;
+
+/// Looks up the value of a named constant (a `const` or a `param`).
+pub trait ConstEnv {
+    /// `None` when the name is not a constant; `Some(Err)` when it is one whose
+    /// evaluation failed (already reported).
+    fn lookup_const(&mut self, name: &str, span: Span) -> Option<Result<Value, ()>>;
+    /// Resolves a struct name to its field names, for struct literals.
+    fn struct_fields(&self, name: &str) -> Option<Vec<String>>;
+}
+
+pub type ConstResult = Result<Value, Diagnostic>;
+
+fn not_constant(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("E0110", format!("{what} is not a constant expression"), span)
+        .with_label("must be computable before the simulation starts")
+        .with_note("constant expressions may use literals, `const`s, `param`s, arithmetic and math built-ins")
+}
+
+fn eval_error(span: Span, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error("E0111", message, span)
+}
+
+/// Evaluates a constant expression. A failed named constant yields `Err(None)`:
+/// its own error is reported once, where it is defined.
+pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Diagnostic>> {
+    let span = expr.span;
+    match &expr.kind {
+        ExprKind::Int(v) => Ok(Value::Int(*v)),
+        ExprKind::Float(v) => Ok(Value::Float(*v)),
+        ExprKind::Bool(v) => Ok(Value::Bool(*v)),
+        ExprKind::Paren(inner) => eval(inner, env),
+        ExprKind::Name(name) => match env.lookup_const(name, span) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(())) => Err(None),
+            None => Err(Some(not_constant(span, &format!("`{name}`")))),
+        },
+        ExprKind::Unary(op, inner) => {
+            let v = eval(inner, env)?;
+            match (op, v) {
+                (UnOp::Neg, Value::Int(i)) => i
+                    .checked_neg()
+                    .map(Value::Int)
+                    .ok_or_else(|| Some(eval_error(span, "integer overflow in constant"))),
+                (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+                (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+                (op, _) => Err(Some(eval_error(
+                    span,
+                    format!("`{}` cannot be applied to this value", if *op == UnOp::Neg { "-" } else { "!" }),
+                ))),
+            }
+        }
+        ExprKind::Binary(op, a, b) => {
+            let a = eval(a, env)?;
+            let b = eval(b, env)?;
+            binary(*op, a, b).map_err(|m| Some(eval_error(span, m)))
+        }
+        ExprKind::Call { callee, args } => {
+            let mut values = Vec::new();
+            for arg in args {
+                values.push(eval(arg, env)?);
+            }
+            call(&callee.name, &values)
+                .unwrap_or_else(|| Err(format!("`{}(...)` cannot be used in a constant", callee.name)))
+                .map_err(|m| Some(eval_error(span, m)))
+        }
+        ExprKind::ArrayLit(items) => {
+            let mut values = Vec::new();
+            for item in items {
+                values.push(eval(item, env)?);
+            }
+            // Mixed int/float literals promote to float, as in typed code.
+            if values.iter().any(|v| matches!(v, Value::Float(_))) {
+                values = values.into_iter().map(promote).collect();
+            }
+            Ok(Value::Array(values))
+        }
+        ExprKind::ArrayRepeat(item, len) => {
+            let value = eval(item, env)?;
+            let n = array_len(len, env)?;
+            Ok(Value::Array(vec![value; n as usize]))
+        }
+        ExprKind::StructLit { name, fields } => {
+            let Some(order) = env.struct_fields(&name.name) else {
+                return Err(Some(not_constant(span, "this struct literal")));
+            };
+            let mut values = Vec::new();
+            for field in &order {
+                let Some((_, e)) = fields.iter().find(|(f, _)| &f.name == field) else {
+                    return Err(Some(eval_error(span, format!("missing field `{field}`"))));
+                };
+                values.push(eval(e, env)?);
+            }
+            Ok(Value::Struct(values))
+        }
+        _ => Err(Some(not_constant(span, "this expression"))),
+    }
+}
+
+/// The largest array or family length accepted (and the most slots one array
+/// may take): 1M keeps frames and the globals block reasonable.
+pub const MAX_ARRAY_LEN: i64 = 1 << 20;
+
+/// Evaluates an array or family length: a constant int in `0..=MAX_ARRAY_LEN`.
+pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<u64, Option<Diagnostic>> {
+    match eval(expr, env)? {
+        Value::Int(n) if (0..=MAX_ARRAY_LEN).contains(&n) => Ok(n as u64),
+        Value::Int(n) => Err(Some(
+            Diagnostic::error(
+                "E0114",
+                format!("an array length must be between 0 and {MAX_ARRAY_LEN}, got {n}"),
+                expr.span,
+            )
+            .with_label("length out of range"),
+        )),
+        _ => {
+            Err(Some(Diagnostic::error("E0114", "an array length must be an int", expr.span).with_label("not an int")))
+        }
+    }
+}
+
+pub fn promote(v: Value) -> Value {
+    match v {
+        Value::Int(i) => Value::Float(i as f64),
+        other => other,
+    }
+}
+
+fn binary(op: BinOp, a: Value, b: Value) -> Result<Value, String> {
+    use Value::{Bool, Float, Int};
+    let overflow = || "integer overflow in constant".to_string();
+    Ok(match (op, a, b) {
+        (BinOp::And, Bool(a), Bool(b)) => Bool(a && b),
+        (BinOp::Or, Bool(a), Bool(b)) => Bool(a || b),
+        (BinOp::Eq, Bool(a), Bool(b)) => Bool(a == b),
+        (BinOp::Ne, Bool(a), Bool(b)) => Bool(a != b),
+        (op, Int(a), Int(b)) => match op {
+            BinOp::Add => Int(a.checked_add(b).ok_or_else(overflow)?),
+            BinOp::Sub => Int(a.checked_sub(b).ok_or_else(overflow)?),
+            BinOp::Mul => Int(a.checked_mul(b).ok_or_else(overflow)?),
+            BinOp::Div if b == 0 => return Err("division by zero in constant".into()),
+            BinOp::Rem if b == 0 => return Err("remainder by zero in constant".into()),
+            BinOp::Div => Int(a.checked_div(b).ok_or_else(overflow)?),
+            BinOp::Rem => Int(a.checked_rem(b).unwrap_or(0)),
+            BinOp::Eq => Bool(a == b),
+            BinOp::Ne => Bool(a != b),
+            BinOp::Lt => Bool(a < b),
+            BinOp::Le => Bool(a <= b),
+            BinOp::Gt => Bool(a > b),
+            BinOp::Ge => Bool(a >= b),
+            BinOp::And | BinOp::Or => return Err("`&&` and `||` need bools".into()),
+        },
+        (op, a @ (Int(_) | Float(_)), b @ (Int(_) | Float(_))) => {
+            let (Float(a), Float(b)) = (promote(a), promote(b)) else {
+                return Err("internal: promotion failed".into());
+            };
+            match op {
+                BinOp::Add => Float(a + b),
+                BinOp::Sub => Float(a - b),
+                BinOp::Mul => Float(a * b),
+                BinOp::Div => Float(a / b),
+                BinOp::Rem => Float(a % b),
+                BinOp::Eq => Bool(a == b),
+                BinOp::Ne => Bool(a != b),
+                BinOp::Lt => Bool(a < b),
+                BinOp::Le => Bool(a <= b),
+                BinOp::Gt => Bool(a > b),
+                BinOp::Ge => Bool(a >= b),
+                BinOp::And | BinOp::Or => return Err("`&&` and `||` need bools".into()),
+            }
+        }
+        _ => return Err("these operand types do not fit the operator".into()),
+    })
+}
+
+fn as_float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        _ => None,
+    }
+}
+
+/// Pure math built-ins in constants. `None` when the name is not one of them.
+fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+    use Value::{Float, Int};
+    let f1 = || match args {
+        [a] => as_float(a).ok_or_else(|| format!("`{name}` needs a number")),
+        _ => Err(format!("`{name}` takes 1 argument, got {}", args.len())),
+    };
+    let f2 = || match args {
+        [a, b] => match (as_float(a), as_float(b)) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            _ => Err(format!("`{name}` needs numbers")),
+        },
+        _ => Err(format!("`{name}` takes 2 arguments, got {}", args.len())),
+    };
+    let to_int = |x: f64| -> Result<Value, String> {
+        if x.is_nan() || x < -9.223_372_036_854_776e18 || x >= 9.223_372_036_854_776e18 {
+            Err(format!("{x} does not fit in an int"))
+        } else {
+            Ok(Int(x as i64))
+        }
+    };
+    Some(match name {
+        "sqrt" => f1().map(|x| Float(x.sqrt())),
+        "exp" => f1().map(|x| Float(x.exp())),
+        "ln" => f1().map(|x| Float(x.ln())),
+        "floor" => f1().map(|x| Float(x.floor())),
+        "ceil" => f1().map(|x| Float(x.ceil())),
+        "pow" => f2().map(|(a, b)| Float(a.powf(b))),
+        "float" => f1().map(Float),
+        "round" => f1().and_then(|x| to_int(x.round())),
+        "int" => match args {
+            [Int(i)] => Ok(Int(*i)),
+            _ => f1().and_then(|x| to_int(x.trunc())),
+        },
+        "abs" => match args {
+            [Int(i)] => i.checked_abs().map(Int).ok_or_else(|| "integer overflow in constant".into()),
+            _ => f1().map(|x| Float(x.abs())),
+        },
+        "min" | "max" => match args {
+            [Int(a), Int(b)] => Ok(Int(if name == "min" { *a.min(b) } else { *a.max(b) })),
+            _ => f2().map(|(a, b)| Float(if name == "min" { a.min(b) } else { a.max(b) })),
+        },
+        _ => return None,
+    })
+}

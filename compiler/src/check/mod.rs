@@ -1,0 +1,782 @@
+//! Name resolution and type checking. Collects every problem it finds and
+//! turns the parsed module into a [`Program`]: names resolved, constants
+//! folded, bodies typed with implicit conversions made explicit.
+
+mod body;
+pub mod consteval;
+
+use std::collections::HashMap;
+
+use crate::ast::{Callable, Expr, ExprKind, ItemKind, Module, ObjOption, TypeExpr, TypeExprKind};
+use crate::diagnostic::Diagnostic;
+use crate::program::{CallableDef, GlobalDef, ObjectDef, ParamDef, Program, RootCall, StructDef, Value};
+use crate::span::Span;
+use crate::types::{ObjectKind, StructId, Type, TypeDisplay};
+use consteval::ConstEnv;
+
+/// What a top-level name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GlobalName {
+    Param(u32),
+    Const(u32),
+    Var(u32),
+    Struct(u32),
+    Object(u32),
+    Callable(u32),
+}
+
+/// A `--set NAME=VALUE` that does not fit the model: a command-line error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverrideError(pub String);
+
+/// The outcome of checking: a program when there was no error, and every
+/// diagnostic (warnings included).
+pub struct Checked {
+    pub program: Option<Program>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub override_error: Option<OverrideError>,
+}
+
+/// The state of one `const` during lazy evaluation.
+#[derive(Clone)]
+enum ConstState {
+    Pending,
+    InProgress,
+    Done(Value),
+    Failed,
+}
+
+/// The signature of a `fn` or `process`.
+#[derive(Clone, Debug)]
+struct Signature {
+    name: String,
+    is_process: bool,
+    params: Vec<(String, Type)>,
+    ret: Type,
+}
+
+struct Checker<'m> {
+    module: &'m Module<()>,
+    diagnostics: Vec<Diagnostic>,
+    names: HashMap<String, (GlobalName, Span)>,
+    program: Program,
+    consts: Vec<(String, &'m Expr<()>, ConstState)>,
+    /// Struct name -> its declared fields, before their types are resolved.
+    struct_decls: Vec<(String, Vec<String>)>,
+    signatures: Vec<Signature>,
+}
+
+/// Checks a parsed module. `overrides` are the `--set` pairs, applied to params.
+pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
+    let mut checker = Checker {
+        module,
+        diagnostics: Vec::new(),
+        names: HashMap::new(),
+        program: Program::default(),
+        consts: Vec::new(),
+        struct_decls: Vec::new(),
+        signatures: Vec::new(),
+    };
+    checker.collect_names();
+    checker.resolve_structs();
+    let override_error = checker.params(overrides);
+    checker.consts();
+    checker.vars_and_objects();
+    checker.signatures();
+    checker.run_item();
+    checker.bodies();
+    let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
+    checker.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    Checked {
+        program: (!has_errors && override_error.is_none()).then_some(checker.program),
+        diagnostics: checker.diagnostics,
+        override_error,
+    }
+}
+
+/// Suggests the closest of `candidates` to a misspelt `name`.
+pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(name.len() / 3) && *d < c.len().max(name.len()))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+impl<'m> Checker<'m> {
+    fn error(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    fn show(&self, ty: &Type) -> String {
+        let names: Vec<String> = self.struct_decls.iter().map(|(n, _)| n.clone()).collect();
+        TypeDisplay { ty, struct_names: &names }.to_string()
+    }
+
+    fn collect_names(&mut self) {
+        let mut run_span: Option<Span> = None;
+        let (mut params, mut consts, mut vars, mut structs, mut objects, mut callables) = (0, 0, 0, 0, 0, 0);
+        for item in &self.module.items {
+            let (ident, name) = match &item.kind {
+                ItemKind::Param { name, .. } => (name, GlobalName::Param(bump(&mut params))),
+                ItemKind::Const { name, value } => {
+                    self.consts.push((name.name.clone(), value, ConstState::Pending));
+                    (name, GlobalName::Const(bump(&mut consts)))
+                }
+                ItemKind::Var { name, .. } => (name, GlobalName::Var(bump(&mut vars))),
+                ItemKind::Struct { name, fields } => {
+                    self.struct_decls.push((name.name.clone(), fields.iter().map(|(f, _)| f.name.clone()).collect()));
+                    (name, GlobalName::Struct(bump(&mut structs)))
+                }
+                ItemKind::Lock { name, .. }
+                | ItemKind::Channel { name, .. }
+                | ItemKind::Queue { name, .. }
+                | ItemKind::Resource { name, .. } => (name, GlobalName::Object(bump(&mut objects))),
+                ItemKind::Fn(c) | ItemKind::Process(c) => (&c.name, GlobalName::Callable(bump(&mut callables))),
+                ItemKind::Run { .. } => {
+                    if let Some(first) = run_span {
+                        self.diagnostics.push(
+                            Diagnostic::error("E0102", "a model has exactly one `run` item", item.span)
+                                .with_label("second `run`")
+                                .with_secondary(first, "first `run` here"),
+                        );
+                    } else {
+                        run_span = Some(item.span);
+                    }
+                    continue;
+                }
+            };
+            if matches!(ident.name.as_str(), "int" | "float" | "bool" | "proc") && matches!(name, GlobalName::Struct(_))
+            {
+                self.diagnostics.push(
+                    Diagnostic::error("E0101", format!("`{}` is a built-in type name", ident.name), ident.span)
+                        .with_label("choose another name"),
+                );
+            }
+            if let Some((_, first)) = self.names.get(&ident.name) {
+                let first = *first;
+                self.diagnostics.push(
+                    Diagnostic::error("E0101", format!("`{}` is defined more than once", ident.name), ident.span)
+                        .with_label("defined again here")
+                        .with_secondary(first, "first defined here")
+                        .with_note("names are unique across the whole model file"),
+                );
+            } else {
+                self.names.insert(ident.name.clone(), (name, ident.span));
+            }
+        }
+        if run_span.is_none() {
+            let end = self.module.items.last().map_or(0, |i| i.span.end);
+            self.diagnostics.push(
+                Diagnostic::error("E0103", "the model has no `run` item", Span { start: end, end })
+                    .with_note("add a line such as `run main()` naming the processes to start"),
+            );
+        }
+    }
+
+    /// Resolves struct field types and rejects structs that contain themselves.
+    fn resolve_structs(&mut self) {
+        for item in &self.module.items {
+            if let ItemKind::Struct { name, fields } = &item.kind {
+                let mut resolved = Vec::new();
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                for (field, ty) in fields {
+                    if let Some(first) = seen.insert(&field.name, field.span) {
+                        self.error(
+                            Diagnostic::error("E0109", format!("field `{}` is declared twice", field.name), field.span)
+                                .with_secondary(first, "first declared here"),
+                        );
+                    }
+                    let ty = self.resolve_type(ty);
+                    resolved.push((field.name.clone(), ty));
+                }
+                self.program.structs.push(StructDef { name: name.name.clone(), fields: resolved, span: name.span });
+            }
+        }
+        // A struct that contains itself (directly or through others) has no finite size.
+        for id in 0..self.program.structs.len() {
+            if self.struct_contains(id, id, &mut Vec::new()) {
+                let def = &self.program.structs[id];
+                let d = Diagnostic::error("E0104", format!("struct `{}` contains itself", def.name), def.span)
+                    .with_label("a struct value cannot contain a value of its own type");
+                self.error(d);
+                // Break the cycle so later size computations terminate.
+                self.program.structs[id].fields.clear();
+            }
+        }
+    }
+
+    fn struct_contains(&self, target: usize, current: usize, visiting: &mut Vec<usize>) -> bool {
+        if visiting.contains(&current) {
+            return false;
+        }
+        visiting.push(current);
+        let found = self.program.structs[current].fields.iter().any(|(_, ty)| {
+            let mut ty = ty;
+            while let Type::Array(elem, _) = ty {
+                ty = elem;
+            }
+            match ty {
+                Type::Struct(s) => s.0 as usize == target || self.struct_contains(target, s.0 as usize, visiting),
+                _ => false,
+            }
+        });
+        visiting.pop();
+        found
+    }
+
+    /// Resolves a written type. Unknown names are reported and become `Type::Error`.
+    fn resolve_type(&mut self, ty: &TypeExpr) -> Type {
+        match &ty.kind {
+            TypeExprKind::Named(name) => match name.as_str() {
+                "int" => Type::Int,
+                "float" => Type::Float,
+                "bool" => Type::Bool,
+                "proc" => Type::Proc(Box::new(Type::Unit)),
+                _ => match self.names.get(name) {
+                    Some((GlobalName::Struct(id), _)) => Type::Struct(StructId(*id)),
+                    _ => {
+                        let mut candidates: Vec<&str> = vec!["int", "float", "bool"];
+                        candidates.extend(self.struct_decls.iter().map(|(n, _)| n.as_str()));
+                        let mut d = Diagnostic::error("E0106", format!("unknown type `{name}`"), ty.span)
+                            .with_label("not a type");
+                        if let Some(s) = closest(name, candidates.into_iter()) {
+                            d = d.with_note(format!("did you mean `{s}`?"));
+                        }
+                        self.error(d);
+                        Type::Error
+                    }
+                },
+            },
+            TypeExprKind::Array(elem, len) => {
+                let elem = self.resolve_type(elem);
+                match consteval::array_len(len, self) {
+                    Ok(n) if (self.program.width(&elem) as u64).saturating_mul(n) > consteval::MAX_ARRAY_LEN as u64 => {
+                        self.error(
+                            Diagnostic::error(
+                                "E0114",
+                                format!("this array is too large (at most {} values in all)", consteval::MAX_ARRAY_LEN),
+                                ty.span,
+                            )
+                            .with_label("too large"),
+                        );
+                        Type::Error
+                    }
+                    Ok(n) => Type::Array(Box::new(elem), n),
+                    Err(d) => {
+                        if let Some(d) = d {
+                            self.error(d);
+                        }
+                        Type::Error
+                    }
+                }
+            }
+            TypeExprKind::Proc(ret) => Type::Proc(Box::new(ret.as_ref().map_or(Type::Unit, |t| self.resolve_type(t)))),
+        }
+    }
+
+    fn params(&mut self, overrides: &[(String, String)]) -> Option<OverrideError> {
+        for item in &self.module.items {
+            let ItemKind::Param { name, ty, value } = &item.kind else { continue };
+            let ty = self.resolve_type(ty);
+            if !matches!(ty, Type::Int | Type::Float | Type::Bool | Type::Error) {
+                let d = Diagnostic::error("E0112", "a `param` must be an int, a float or a bool", item.span)
+                    .with_label(format!("`{}` has type {}", name.name, self.show(&ty)));
+                self.error(d);
+            }
+            let literal = literal_value(value);
+            let value = match (literal, &ty) {
+                (Some(Value::Int(v)), Type::Float) => Value::Float(v as f64),
+                (Some(v), _) if value_fits(&v, &ty) => v,
+                (Some(v), _) => {
+                    let d = Diagnostic::error(
+                        "E0201",
+                        format!("`{}` is declared {} but its value is {}", name.name, self.show(&ty), value_kind(&v)),
+                        value.span,
+                    )
+                    .with_label(format!("expected {}", self.show(&ty)));
+                    self.error(d);
+                    Value::Int(0)
+                }
+                (None, _) => {
+                    self.error(
+                        Diagnostic::error("E0112", "a `param` value must be a literal", value.span)
+                            .with_label("write a number or `true`/`false` here")
+                            .with_note("use a `const` for a computed value"),
+                    );
+                    Value::Int(0)
+                }
+            };
+            self.program.params.push(ParamDef { name: name.name.clone(), ty, value });
+        }
+        for (name, text) in overrides {
+            let Some(param) = self.program.params.iter_mut().find(|p| &p.name == name) else {
+                let known: Vec<&str> = self.program.params.iter().map(|p| p.name.as_str()).collect();
+                let list = if known.is_empty() {
+                    "the model has no params".to_string()
+                } else {
+                    format!("its params are: {}", known.join(", "))
+                };
+                return Some(OverrideError(format!("--set {name}: the model has no param `{name}`; {list}")));
+            };
+            let text = text.trim();
+            let parsed = match param.ty {
+                Type::Int => text.replace('_', "").parse::<i64>().ok().map(Value::Int),
+                Type::Float => text.replace('_', "").parse::<f64>().ok().map(Value::Float),
+                Type::Bool => match text {
+                    "true" => Some(Value::Bool(true)),
+                    "false" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match parsed {
+                Some(v) => param.value = v,
+                None => {
+                    let ty = match param.ty {
+                        Type::Int => "an int",
+                        Type::Float => "a float",
+                        _ => "a bool (true or false)",
+                    };
+                    return Some(OverrideError(format!("--set {name}={text}: `{name}` is {ty}")));
+                }
+            }
+        }
+        None
+    }
+
+    fn consts(&mut self) {
+        for index in 0..self.consts.len() {
+            let _ = self.const_value(index);
+        }
+    }
+
+    /// Evaluates a `const` on first use, so consts may refer to each other in any order.
+    fn const_value(&mut self, index: usize) -> Result<Value, ()> {
+        match &self.consts[index].2 {
+            ConstState::Done(v) => return Ok(v.clone()),
+            ConstState::Failed => return Err(()),
+            ConstState::InProgress => {
+                let (name, expr) = (self.consts[index].0.clone(), self.consts[index].1);
+                self.error(
+                    Diagnostic::error("E0113", format!("the value of `{name}` depends on itself"), expr.span)
+                        .with_label("this refers back to the constant being defined"),
+                );
+                self.consts[index].2 = ConstState::Failed;
+                return Err(());
+            }
+            ConstState::Pending => {}
+        }
+        self.consts[index].2 = ConstState::InProgress;
+        let expr = self.consts[index].1;
+        let result = consteval::eval(expr, self);
+        let state = match result {
+            Ok(Value::Struct(_) | Value::Array(_)) => {
+                self.error(
+                    Diagnostic::error("E0110", "a `const` must be an int, a float or a bool", expr.span)
+                        .with_note("use a `var` for a struct or an array"),
+                );
+                ConstState::Failed
+            }
+            Ok(v) => ConstState::Done(v),
+            Err(d) => {
+                if let Some(d) = d {
+                    self.error(d);
+                }
+                ConstState::Failed
+            }
+        };
+        // A cycle may have marked this const failed while it was in progress.
+        if !matches!(self.consts[index].2, ConstState::Failed) {
+            self.consts[index].2 = state;
+        }
+        match &self.consts[index].2 {
+            ConstState::Done(v) => Ok(v.clone()),
+            _ => Err(()),
+        }
+    }
+
+    fn eval_const_expr(&mut self, expr: &Expr<()>) -> Option<Value> {
+        match consteval::eval(expr, self) {
+            Ok(v) => Some(v),
+            Err(d) => {
+                if let Some(d) = d {
+                    self.error(d);
+                }
+                None
+            }
+        }
+    }
+
+    fn vars_and_objects(&mut self) {
+        for item in &self.module.items {
+            match &item.kind {
+                ItemKind::Var { name, ty, value } => {
+                    let ty = self.resolve_type(ty);
+                    let init = match self.eval_const_expr(value) {
+                        Some(v) => match coerce_value(v, &ty, &self.program) {
+                            Ok(v) => v,
+                            Err(found) => {
+                                let d = Diagnostic::error(
+                                    "E0201",
+                                    format!(
+                                        "`{}` is declared {} but its initial value is {found}",
+                                        name.name,
+                                        self.show(&ty)
+                                    ),
+                                    value.span,
+                                )
+                                .with_label(format!("expected {}", self.show(&ty)));
+                                self.error(d);
+                                default_value(&ty, &self.program)
+                            }
+                        },
+                        None => default_value(&ty, &self.program),
+                    };
+                    if matches!(ty, Type::Proc(_)) {
+                        self.error(
+                            Diagnostic::error("E0201", "a global `var` cannot hold a process handle", item.span)
+                                .with_note("keep handles in locals"),
+                        );
+                    }
+                    self.program.globals.push(GlobalDef { name: name.name.clone(), ty, init, span: name.span });
+                }
+                ItemKind::Lock { name, family, options } => {
+                    let family = self.family(family);
+                    let options = self.object_options(options, &["capacity", "preemptive"]);
+                    self.push_object(name.name.clone(), ObjectKind::Lock, family, options, name.span);
+                }
+                ItemKind::Resource { name, family, options } => {
+                    let family = self.family(family);
+                    let options = self.object_options(options, &["capacity", "level"]);
+                    self.push_object(name.name.clone(), ObjectKind::Resource, family, options, name.span);
+                }
+                ItemKind::Channel { name, family, ty } => {
+                    let family = self.family(family);
+                    let ty = self.resolve_type(ty);
+                    self.push_object(
+                        name.name.clone(),
+                        ObjectKind::Channel(Box::new(ty)),
+                        family,
+                        Vec::new(),
+                        name.span,
+                    );
+                }
+                ItemKind::Queue { name, family, ty, options } => {
+                    let family = self.family(family);
+                    let ty = self.resolve_type(ty);
+                    let options = self.object_options(options, &["capacity"]);
+                    self.push_object(name.name.clone(), ObjectKind::Queue(Box::new(ty)), family, options, name.span);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn push_object(
+        &mut self,
+        name: String,
+        kind: ObjectKind,
+        family: Option<u64>,
+        options: Vec<(String, Value)>,
+        span: Span,
+    ) {
+        self.program.objects.push(ObjectDef { name, kind, family, options, span });
+    }
+
+    fn family(&mut self, family: &Option<Expr<()>>) -> Option<u64> {
+        let expr = family.as_ref()?;
+        match consteval::array_len(expr, self) {
+            Ok(n) => Some(n),
+            Err(d) => {
+                if let Some(d) = d {
+                    self.error(d);
+                }
+                None
+            }
+        }
+    }
+
+    fn object_options(&mut self, options: &[ObjOption<()>], allowed: &[&str]) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for option in options {
+            if !allowed.contains(&option.name.name.as_str()) {
+                let d = Diagnostic::error("E0116", format!("unknown option `{}`", option.name.name), option.name.span)
+                    .with_note(format!("the options here are: {}", allowed.join(", ")));
+                self.error(d);
+                continue;
+            }
+            let value = match &option.value {
+                Some(expr) => match self.eval_const_expr(expr) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None if option.name.name == "preemptive" => Value::Bool(true),
+                None => {
+                    self.error(Diagnostic::error(
+                        "E0116",
+                        format!("option `{}` needs a value", option.name.name),
+                        option.name.span,
+                    ));
+                    continue;
+                }
+            };
+            let ok = match option.name.name.as_str() {
+                "capacity" if allowed.contains(&"level") => {
+                    matches!(value, Value::Int(n) if n > 0) || matches!(value, Value::Float(f) if f > 0.0)
+                }
+                "capacity" => matches!(value, Value::Int(n) if n > 0),
+                "level" => matches!(value, Value::Int(n) if n >= 0) || matches!(value, Value::Float(f) if f >= 0.0),
+                _ => matches!(value, Value::Bool(_)),
+            };
+            if !ok {
+                let want = match option.name.name.as_str() {
+                    "capacity" if allowed.contains(&"level") => "a positive number",
+                    "capacity" => "a positive int",
+                    "level" => "a number >= 0",
+                    _ => "true or false",
+                };
+                let span = option.value.as_ref().map_or(option.name.span, |e| e.span);
+                self.error(Diagnostic::error("E0116", format!("`{}` must be {want}", option.name.name), span));
+                continue;
+            }
+            out.push((option.name.name.clone(), value));
+        }
+        out
+    }
+
+    fn signatures(&mut self) {
+        for item in &self.module.items {
+            let (callable, is_process): (&Callable<()>, bool) = match &item.kind {
+                ItemKind::Fn(c) => (c, false),
+                ItemKind::Process(c) => (c, true),
+                _ => continue,
+            };
+            let mut params = Vec::new();
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            for (name, ty) in &callable.params {
+                if let Some(first) = seen.insert(&name.name, name.span) {
+                    self.error(
+                        Diagnostic::error("E0101", format!("parameter `{}` is declared twice", name.name), name.span)
+                            .with_secondary(first, "first declared here"),
+                    );
+                }
+                let ty = self.resolve_type(ty);
+                params.push((name.name.clone(), ty));
+            }
+            let ret = callable.ret.as_ref().map_or(Type::Unit, |t| self.resolve_type(t));
+            self.signatures.push(Signature { name: callable.name.name.clone(), is_process, params, ret });
+        }
+    }
+
+    fn run_item(&mut self) {
+        let Some((roots, until, span)) = self.module.items.iter().find_map(|i| match &i.kind {
+            ItemKind::Run { roots, until } => Some((roots, until, i.span)),
+            _ => None,
+        }) else {
+            return;
+        };
+        let _ = span;
+        for root in roots {
+            let ExprKind::Call { callee, args } = &root.kind else {
+                self.error(
+                    Diagnostic::error("E0225", "`run` lists process calls, such as `run source(), clock()`", root.span)
+                        .with_label("not a process call"),
+                );
+                continue;
+            };
+            let index = match self.names.get(&callee.name) {
+                Some((GlobalName::Callable(i), _)) if self.signatures[*i as usize].is_process => *i,
+                Some((GlobalName::Callable(_), _)) => {
+                    self.error(
+                        Diagnostic::error(
+                            "E0225",
+                            format!("`{}` is a `fn`; `run` starts processes", callee.name),
+                            callee.span,
+                        )
+                        .with_label("not a process"),
+                    );
+                    continue;
+                }
+                _ => {
+                    let candidates: Vec<&str> =
+                        self.signatures.iter().filter(|s| s.is_process).map(|s| s.name.as_str()).collect();
+                    let mut d = Diagnostic::error("E0107", format!("unknown process `{}`", callee.name), callee.span)
+                        .with_label("no process of this name");
+                    if let Some(s) = closest(&callee.name, candidates.into_iter()) {
+                        d = d.with_note(format!("did you mean `{s}`?"));
+                    }
+                    self.error(d);
+                    continue;
+                }
+            };
+            let sig = self.signatures[index as usize].clone();
+            if args.len() != sig.params.len() {
+                self.error(arity_error(&sig.name, sig.params.len(), args.len(), root.span));
+                continue;
+            }
+            let mut values = Vec::new();
+            for (arg, (pname, pty)) in args.iter().zip(&sig.params) {
+                let Some(v) = self.eval_const_expr(arg) else { continue };
+                match coerce_value(v, pty, &self.program) {
+                    Ok(v) => values.push(v),
+                    Err(found) => {
+                        let d = Diagnostic::error(
+                            "E0201",
+                            format!("parameter `{pname}` is {} but this is {found}", self.show(pty)),
+                            arg.span,
+                        )
+                        .with_label(format!("expected {}", self.show(pty)));
+                        self.error(d);
+                    }
+                }
+            }
+            if values.len() == args.len() {
+                self.program.roots.push(RootCall { callable: index, args: values, span: root.span });
+            }
+        }
+        if let Some(until) = until {
+            match self.eval_const_expr(until) {
+                Some(Value::Int(v)) => self.program.horizon = Some(v as f64),
+                Some(Value::Float(v)) if v >= 0.0 => self.program.horizon = Some(v),
+                Some(_) => self.error(
+                    Diagnostic::error("E0226", "the horizon after `until` must be a number >= 0", until.span)
+                        .with_label("not a time"),
+                ),
+                None => {}
+            }
+            if let Some(h) = self.program.horizon {
+                if h < 0.0 {
+                    self.error(Diagnostic::error(
+                        "E0226",
+                        "the horizon after `until` must be a number >= 0",
+                        until.span,
+                    ));
+                }
+            }
+        }
+    }
+
+    fn bodies(&mut self) {
+        let mut index = 0;
+        for item in &self.module.items {
+            let callable = match &item.kind {
+                ItemKind::Fn(c) | ItemKind::Process(c) => c,
+                _ => continue,
+            };
+            let sig = self.signatures[index].clone();
+            index += 1;
+            let def: CallableDef = body::check_callable(self, callable, &sig.params, &sig.ret, sig.is_process);
+            self.program.callables.push(def);
+        }
+    }
+}
+
+fn bump(counter: &mut u32) -> u32 {
+    *counter += 1;
+    *counter - 1
+}
+
+impl ConstEnv for Checker<'_> {
+    fn lookup_const(&mut self, name: &str, _span: Span) -> Option<Result<Value, ()>> {
+        match self.names.get(name)?.0 {
+            GlobalName::Const(i) => Some(self.const_value(i as usize)),
+            GlobalName::Param(i) => self.program.params.get(i as usize).map(|p| Ok(p.value.clone())),
+            _ => None,
+        }
+    }
+
+    fn struct_fields(&self, name: &str) -> Option<Vec<String>> {
+        self.struct_decls.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone())
+    }
+}
+
+/// A `param` value: a literal, possibly negated.
+fn literal_value(expr: &Expr<()>) -> Option<Value> {
+    match &expr.kind {
+        ExprKind::Int(v) => Some(Value::Int(*v)),
+        ExprKind::Float(v) => Some(Value::Float(*v)),
+        ExprKind::Bool(v) => Some(Value::Bool(*v)),
+        ExprKind::Unary(crate::ast::UnOp::Neg, inner) => match literal_value(inner)? {
+            Value::Int(v) => v.checked_neg().map(Value::Int),
+            Value::Float(v) => Some(Value::Float(-v)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn value_fits(v: &Value, ty: &Type) -> bool {
+    matches!(
+        (v, ty),
+        (Value::Int(_), Type::Int) | (Value::Float(_), Type::Float) | (Value::Bool(_), Type::Bool) | (_, Type::Error)
+    )
+}
+
+fn value_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Int(_) => "an int",
+        Value::Float(_) => "a float",
+        Value::Bool(_) => "a bool",
+        Value::Struct(_) => "a struct",
+        Value::Array(_) => "an array",
+    }
+}
+
+/// Converts a constant to a declared type, promoting ints to floats.
+/// The error is a description of what the value is.
+fn coerce_value(v: Value, ty: &Type, program: &Program) -> Result<Value, String> {
+    match (v, ty) {
+        (v, Type::Error) => Ok(v),
+        (Value::Int(i), Type::Float) => Ok(Value::Float(i as f64)),
+        (v @ Value::Int(_), Type::Int) | (v @ Value::Float(_), Type::Float) | (v @ Value::Bool(_), Type::Bool) => Ok(v),
+        (Value::Array(items), Type::Array(elem, len)) if items.len() as u64 == *len => items
+            .into_iter()
+            .map(|item| coerce_value(item, elem, program))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        (Value::Array(items), Type::Array(_, len)) => {
+            Err(format!("an array of length {} (expected {len})", items.len()))
+        }
+        (Value::Struct(fields), Type::Struct(id)) => {
+            let def = &program.structs[id.0 as usize];
+            if fields.len() != def.fields.len() {
+                return Err("a struct of another type".into());
+            }
+            fields
+                .into_iter()
+                .zip(def.fields.iter())
+                .map(|(f, (_, t))| coerce_value(f, t, program))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Struct)
+        }
+        (v, _) => Err(value_kind(&v).to_string()),
+    }
+}
+
+/// The zero value of a type, used where an error left no value.
+fn default_value(ty: &Type, program: &Program) -> Value {
+    match ty {
+        Type::Float => Value::Float(0.0),
+        Type::Bool => Value::Bool(false),
+        Type::Struct(id) => Value::Struct(
+            program.structs[id.0 as usize].fields.iter().map(|(_, t)| default_value(t, program)).collect(),
+        ),
+        Type::Array(elem, len) => Value::Array(vec![default_value(elem, program); *len as usize]),
+        _ => Value::Int(0),
+    }
+}
+
+fn arity_error(name: &str, expected: usize, found: usize, span: Span) -> Diagnostic {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    Diagnostic::error(
+        "E0202",
+        format!(
+            "`{name}` takes {expected} argument{}, but {found} {} given",
+            plural(expected),
+            if found == 1 { "was" } else { "were" }
+        ),
+        span,
+    )
+    .with_label(format!("{found} argument{}", plural(found)))
+}

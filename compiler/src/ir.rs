@@ -1,0 +1,552 @@
+//! The state-machine IR between lowering and codegen: plain data with a
+//! stable text form (`usimc emit ir`).
+//!
+//! Every local lives in the frame (8-byte slots); temporaries (`%n`) live only
+//! within one state and never across a suspension. A process body is a set of
+//! blocks; a *state* names the block the process resumes at. Waits are block
+//! terminators: they store the resume state, call the runtime, and either
+//! continue at once, suspend, or fail.
+
+use std::fmt::{self, Write};
+
+use crate::span::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Temp(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlockId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StateId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FuncId(pub u32);
+
+/// The machine type of a temporary or a slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    Int,
+    Float,
+    Bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base {
+    Frame,
+    Globals,
+}
+
+/// A slot address: `base[offset + dynamic]`, all in 8-byte slots. The dynamic
+/// part is already bounds-checked when a place is built.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Place {
+    pub base: Base,
+    pub offset: u32,
+    pub dynamic: Option<Temp>,
+}
+
+impl Place {
+    pub fn frame(offset: u32) -> Place {
+        Place { base: Base::Frame, offset, dynamic: None }
+    }
+
+    pub fn plus(self, delta: u32) -> Place {
+        Place { offset: self.offset + delta, ..self }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Const {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// Checked integer arithmetic: overflow and division by zero are runtime errors.
+    IAdd,
+    ISub,
+    IMul,
+    IDiv,
+    IRem,
+    FAdd,
+    FSub,
+    FMul,
+    FDiv,
+    FRem,
+    ICmp(Cmp),
+    FCmp(Cmp),
+    BEq,
+    BNe,
+    /// Unchecked integer add/mul for address arithmetic on bounded values.
+    IAddWrap,
+    IMulWrap,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// Checked negation.
+    INeg,
+    FNeg,
+    Not,
+    IntToFloat,
+}
+
+/// An argument to a call or spawn: one scalar, or a run of slots copied whole.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arg {
+    Scalar(Temp),
+    Slots(Place, u32),
+}
+
+/// What a call gives back.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ret {
+    None,
+    Scalar(Temp),
+    /// Copy the callee's result slots to this place.
+    Slots(Place, u32),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    Const {
+        dst: Temp,
+        value: Const,
+    },
+    /// Assigns one temporary to another (the joins of `&&` and `||`).
+    Move {
+        dst: Temp,
+        src: Temp,
+    },
+    Load {
+        dst: Temp,
+        place: Place,
+    },
+    Store {
+        place: Place,
+        src: Temp,
+    },
+    /// Copy `len` slots.
+    Copy {
+        dst: Place,
+        src: Place,
+        len: u32,
+    },
+    /// Fill `dst[w..w*count]` with `count - 1` copies of the `w` slots at `dst[0..w]`.
+    Repeat {
+        dst: Place,
+        width: u32,
+        count: u32,
+    },
+    Binary {
+        dst: Temp,
+        op: BinOp,
+        a: Temp,
+        b: Temp,
+        span: Span,
+    },
+    Unary {
+        dst: Temp,
+        op: UnOp,
+        a: Temp,
+        span: Span,
+    },
+    /// An inline built-in (sqrt, floor, min, ...).
+    Inline {
+        dst: Temp,
+        op: usim_stdlib::InlineOp,
+        args: Vec<Temp>,
+        span: Span,
+    },
+    /// A host built-in; `fallible` ones take the runtime and the span and may fail.
+    Host {
+        dst: Temp,
+        symbol: &'static str,
+        args: Vec<Temp>,
+        fallible: bool,
+        span: Span,
+    },
+    /// Fails unless `0 <= index < len`.
+    CheckIndex {
+        index: Temp,
+        len: u64,
+        span: Span,
+    },
+    /// Fails with an `every` period error unless `period > 0`.
+    CheckPeriod {
+        period: Temp,
+        span: Span,
+    },
+    Now {
+        dst: Temp,
+    },
+    CallFn {
+        func: FuncId,
+        args: Vec<Arg>,
+        ret: Ret,
+        span: Span,
+    },
+    Spawn {
+        dst: Temp,
+        func: FuncId,
+        args: Vec<Arg>,
+    },
+    /// Reads result slot `index` of an ended process into `dst`.
+    JoinResult {
+        dst: Temp,
+        handle: Temp,
+        index: u32,
+    },
+    /// Cancels a process; if it is the current one, the step ends.
+    Cancel {
+        handle: Temp,
+    },
+    ScopeEnter,
+    /// Appends a string constant from the module's pool to the line being printed.
+    Text {
+        string: u32,
+    },
+    /// Appends a formatted scalar.
+    TextValue {
+        src: Temp,
+        scalar: Scalar,
+        decimals: Option<u32>,
+    },
+    /// Ends a `print`: the line goes to the output.
+    PrintLine,
+}
+
+/// The operation a wait performs; see [`Terminator::Wait`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum WaitOp {
+    Delay {
+        duration: Temp,
+        span: Span,
+    },
+    At {
+        time: Temp,
+        span: Span,
+    },
+    Instant,
+    /// For `every`: continue at once when `time <= now`, else sleep until `time`.
+    Until {
+        time: Temp,
+    },
+    Join {
+        handle: Temp,
+        span: Span,
+    },
+    ScopeExit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Terminator {
+    Jump(BlockId),
+    Branch {
+        cond: Temp,
+        then: BlockId,
+        otherwise: BlockId,
+    },
+    /// The callable ends normally; result slots are filled.
+    Return,
+    /// `stop`: end the simulation.
+    Stop,
+    /// `fail("...")`: the text built so far is the message.
+    Fail {
+        span: Span,
+    },
+    /// Store `resume` as the frame's state, perform `op`; if it completes at
+    /// once continue at `next`, if it suspends return, if it fails stop.
+    Wait {
+        op: WaitOp,
+        next: BlockId,
+        resume: StateId,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub insts: Vec<Inst>,
+    pub term: Terminator,
+}
+
+/// One named slot range of a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotRange {
+    pub name: String,
+    pub start: u32,
+    pub width: u32,
+    pub ty: String,
+    /// The machine type when the range holds one int, float or bool.
+    pub scalar: Option<Scalar>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub is_process: bool,
+    /// Total slots, header included.
+    pub frame_slots: u32,
+    /// Slots of all parameters, starting right after the header.
+    pub param_slots: u32,
+    pub result_start: u32,
+    pub result_slots: u32,
+    /// Named slot ranges, for the text form and for debugging.
+    pub slots: Vec<SlotRange>,
+    pub temps: Vec<Scalar>,
+    /// `states[i]` is the block the process resumes at in state `i`; state 0 is the entry.
+    pub states: Vec<BlockId>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Root {
+    pub func: FuncId,
+    pub args: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Module {
+    pub functions: Vec<Function>,
+    pub globals: Vec<SlotRange>,
+    pub globals_init: Vec<u64>,
+    pub strings: Vec<String>,
+    pub roots: Vec<Root>,
+    pub horizon: Option<f64>,
+}
+
+impl fmt::Display for Temp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "%{}", self.0)
+    }
+}
+
+impl fmt::Display for BlockId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{}", self.0)
+    }
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base = match self.base {
+            Base::Frame => "frame",
+            Base::Globals => "global",
+        };
+        match self.dynamic {
+            Some(t) => write!(f, "{base}[{}+{t}]", self.offset),
+            None => write!(f, "{base}[{}]", self.offset),
+        }
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Scalar(t) => write!(f, "{t}"),
+            Arg::Slots(p, n) => write!(f, "{p}x{n}"),
+        }
+    }
+}
+
+fn span_text(span: Span) -> String {
+    format!("@{}..{}", span.start, span.end)
+}
+
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+impl Module {
+    /// The stable text form printed by `usimc emit ir`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_text(&mut out);
+        out
+    }
+
+    fn write_text(&self, out: &mut String) -> fmt::Result {
+        if !self.globals.is_empty() {
+            writeln!(out, "globals ({} slots)", self.globals_init.len())?;
+            for g in &self.globals {
+                writeln!(out, "  [{}..{}] {}: {}", g.start, g.start + g.width, g.name, g.ty)?;
+            }
+            writeln!(out)?;
+        }
+        for (i, s) in self.strings.iter().enumerate() {
+            writeln!(out, "string {i} = {s:?}")?;
+        }
+        if !self.strings.is_empty() {
+            writeln!(out)?;
+        }
+        for func in &self.functions {
+            func.write_text(out)?;
+            writeln!(out)?;
+        }
+        let roots: Vec<String> = self
+            .roots
+            .iter()
+            .map(|r| format!("{}({})", self.functions[r.func.0 as usize].name, join(&r.args)))
+            .collect();
+        write!(out, "run {}", roots.join(", "))?;
+        if let Some(h) = self.horizon {
+            write!(out, " until {h}")?;
+        }
+        writeln!(out)
+    }
+}
+
+impl Function {
+    fn write_text(&self, out: &mut String) -> fmt::Result {
+        let kind = if self.is_process { "process" } else { "fn" };
+        writeln!(
+            out,
+            "{kind} {} (frame {} slots, params {}, result [{}..{}])",
+            self.name,
+            self.frame_slots,
+            self.param_slots,
+            self.result_start,
+            self.result_start + self.result_slots
+        )?;
+        for s in &self.slots {
+            writeln!(out, "  slot [{}..{}] {}: {}", s.start, s.start + s.width, s.name, s.ty)?;
+        }
+        if self.is_process {
+            let states: Vec<String> = self.states.iter().enumerate().map(|(i, b)| format!("{i}->{b}")).collect();
+            writeln!(out, "  states {}", states.join(" "))?;
+        }
+        for (i, block) in self.blocks.iter().enumerate() {
+            writeln!(out, "  b{i}:")?;
+            for inst in &block.insts {
+                writeln!(out, "    {}", self.inst_text(inst))?;
+            }
+            writeln!(out, "    {}", term_text(&block.term))?;
+        }
+        Ok(())
+    }
+
+    fn inst_text(&self, inst: &Inst) -> String {
+        let ty = |t: &Temp| match self.temps.get(t.0 as usize) {
+            Some(Scalar::Int) => "i",
+            Some(Scalar::Float) => "f",
+            Some(Scalar::Bool) => "b",
+            None => "?",
+        };
+        match inst {
+            Inst::Const { dst, value } => match value {
+                Const::Int(v) => format!("{dst} = const.i {v}"),
+                Const::Float(v) => format!("{dst} = const.f {v:?}"),
+                Const::Bool(v) => format!("{dst} = const.b {v}"),
+            },
+            Inst::Move { dst, src } => format!("{dst} = {src}"),
+            Inst::Load { dst, place } => format!("{dst} = load.{} {place}", ty(dst)),
+            Inst::Store { place, src } => format!("store.{} {place}, {src}", ty(src)),
+            Inst::Copy { dst, src, len } => format!("copy {dst}, {src}, {len}"),
+            Inst::Repeat { dst, width, count } => format!("repeat {dst}, width {width}, count {count}"),
+            Inst::Binary { dst, op, a, b, span } => {
+                let name = match op {
+                    BinOp::IAdd => "iadd.chk".to_string(),
+                    BinOp::ISub => "isub.chk".into(),
+                    BinOp::IMul => "imul.chk".into(),
+                    BinOp::IDiv => "idiv.chk".into(),
+                    BinOp::IRem => "irem.chk".into(),
+                    BinOp::FAdd => "fadd".into(),
+                    BinOp::FSub => "fsub".into(),
+                    BinOp::FMul => "fmul".into(),
+                    BinOp::FDiv => "fdiv".into(),
+                    BinOp::FRem => "frem".into(),
+                    BinOp::ICmp(c) => format!("icmp.{}", cmp_text(*c)),
+                    BinOp::FCmp(c) => format!("fcmp.{}", cmp_text(*c)),
+                    BinOp::BEq => "beq".into(),
+                    BinOp::BNe => "bne".into(),
+                    BinOp::IAddWrap => "iadd".into(),
+                    BinOp::IMulWrap => "imul".into(),
+                };
+                let checked = matches!(op, BinOp::IAdd | BinOp::ISub | BinOp::IMul | BinOp::IDiv | BinOp::IRem);
+                if checked {
+                    format!("{dst} = {name} {a}, {b} {}", span_text(*span))
+                } else {
+                    format!("{dst} = {name} {a}, {b}")
+                }
+            }
+            Inst::Unary { dst, op, a, span } => match op {
+                UnOp::INeg => format!("{dst} = ineg.chk {a} {}", span_text(*span)),
+                UnOp::FNeg => format!("{dst} = fneg {a}"),
+                UnOp::Not => format!("{dst} = not {a}"),
+                UnOp::IntToFloat => format!("{dst} = int_to_float {a}"),
+            },
+            Inst::Inline { dst, op, args, .. } => format!("{dst} = {op:?} {}", join(args)),
+            Inst::Host { dst, symbol, args, fallible, span } => {
+                if *fallible {
+                    format!("{dst} = host {symbol}({}) {}", join(args), span_text(*span))
+                } else {
+                    format!("{dst} = host {symbol}({})", join(args))
+                }
+            }
+            Inst::CheckIndex { index, len, span } => format!("check_index {index} < {len} {}", span_text(*span)),
+            Inst::CheckPeriod { period, span } => format!("check_period {period} {}", span_text(*span)),
+            Inst::Now { dst } => format!("{dst} = now"),
+            Inst::CallFn { func, args, ret, span } => {
+                let ret = match ret {
+                    Ret::None => String::new(),
+                    Ret::Scalar(t) => format!("{t} = "),
+                    Ret::Slots(p, n) => format!("{p}x{n} = "),
+                };
+                format!("{ret}call f{}({}) {}", func.0, join(args), span_text(*span))
+            }
+            Inst::Spawn { dst, func, args } => format!("{dst} = spawn f{}({})", func.0, join(args)),
+            Inst::JoinResult { dst, handle, index } => format!("{dst} = join_result {handle}, {index}"),
+            Inst::Cancel { handle } => format!("cancel {handle}"),
+            Inst::ScopeEnter => "scope_enter".into(),
+            Inst::Text { string } => format!("text s{string}"),
+            Inst::TextValue { src, decimals, .. } => match decimals {
+                Some(n) => format!("text.{} {src} .{n}", ty(src)),
+                None => format!("text.{} {src}", ty(src)),
+            },
+            Inst::PrintLine => "print_line".into(),
+        }
+    }
+}
+
+fn cmp_text(c: Cmp) -> &'static str {
+    match c {
+        Cmp::Eq => "eq",
+        Cmp::Ne => "ne",
+        Cmp::Lt => "lt",
+        Cmp::Le => "le",
+        Cmp::Gt => "gt",
+        Cmp::Ge => "ge",
+    }
+}
+
+fn term_text(term: &Terminator) -> String {
+    match term {
+        Terminator::Jump(b) => format!("jump {b}"),
+        Terminator::Branch { cond, then, otherwise } => format!("branch {cond}, {then}, {otherwise}"),
+        Terminator::Return => "return".into(),
+        Terminator::Stop => "stop".into(),
+        Terminator::Fail { span } => format!("fail {}", span_text(*span)),
+        Terminator::Wait { op, next, resume } => {
+            let op = match op {
+                WaitOp::Delay { duration, span } => format!("delay {duration} {}", span_text(*span)),
+                WaitOp::At { time, span } => format!("at {time} {}", span_text(*span)),
+                WaitOp::Instant => "instant".into(),
+                WaitOp::Until { time } => format!("until {time}"),
+                WaitOp::Join { handle, span } => format!("join {handle} {}", span_text(*span)),
+                WaitOp::ScopeExit => "scope_exit".into(),
+            };
+            format!("wait {op} -> next {next}, resume state {}", resume.0)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The binary contract between generated code and the runtime: the header at
+//! the start of [`Runtime`], the step function signature, the codes a step
+//! returns and host calls return, the frame header, and the span encoding.
+//! The code generator relies on every number here; change none of them alone.
+
+use crate::Runtime;
+
+/// The first field of [`Runtime`]; generated code reads and writes these
+/// fields at the fixed offsets [`OFFSET_ERROR`], [`OFFSET_NOW`] and
+/// [`OFFSET_STACK_LEFT`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Header {
+    /// Nonzero once a runtime error has been recorded.
+    pub error: u32,
+    /// Keeps `now` 8-byte aligned; always 0.
+    pub _pad: u32,
+    /// The current simulated time; the runtime sets it before every step.
+    pub now: f64,
+    /// The number of nested `fn` calls generated code may still make before it
+    /// raises [`crate::ERROR_CALL_DEPTH`]. The runtime resets it to
+    /// [`CALL_DEPTH_LIMIT`] before every step; generated code decrements it on
+    /// entry to a `fn` and increments it on return.
+    pub stack_left: i64,
+}
+
+/// Byte offset of [`Header::error`] from the start of a [`Runtime`].
+pub const OFFSET_ERROR: i32 = 0;
+/// Byte offset of [`Header::now`] from the start of a [`Runtime`].
+pub const OFFSET_NOW: i32 = 8;
+/// Byte offset of [`Header::stack_left`] from the start of a [`Runtime`].
+pub const OFFSET_STACK_LEFT: i32 = 16;
+
+const _: () = assert!(std::mem::offset_of!(Header, error) == OFFSET_ERROR as usize);
+const _: () = assert!(std::mem::offset_of!(Header, now) == OFFSET_NOW as usize);
+const _: () = assert!(std::mem::offset_of!(Header, stack_left) == OFFSET_STACK_LEFT as usize);
+const _: () = assert!(std::mem::size_of::<Header>() == 24);
+
+/// The value [`Header::stack_left`] holds when a step starts. Small enough that
+/// a recursion this deep fits in a 2 MiB thread stack with generous frames.
+pub const CALL_DEPTH_LIMIT: i64 = 5_000;
+
+/// The native function a `process` compiles to. It runs the process from the
+/// state stored in its frame's slot 0 until it suspends or ends.
+///
+/// `frame` points to the process's own slots, `globals` to the globals block,
+/// `rt` to the runtime, for host calls; all three stay valid for the call.
+pub type StepFn = unsafe extern "C" fn(frame: *mut u64, globals: *mut u64, rt: *mut Runtime) -> u32;
+
+/// The process registered a wait through a host call and returns.
+pub const STEP_SUSPENDED: u32 = 0;
+/// The process ended (returned); its result slots are filled.
+pub const STEP_DONE: u32 = 1;
+/// A runtime error was recorded through a host call (`header.error != 0`).
+pub const STEP_ERROR: u32 = 2;
+/// `stop`: end the whole simulation now, successfully.
+pub const STEP_STOP: u32 = 3;
+/// The process cancelled itself (a host call returned [`HOST_CANCELLED_SELF`]).
+pub const STEP_CANCELLED: u32 = 4;
+
+/// Frame slots before the parameters: [`SLOT_STATE`] and [`SLOT_RESUME_REASON`].
+pub const FRAME_HEADER_SLOTS: u32 = 2;
+/// Frame slot holding the state index to resume at (0 = start).
+pub const SLOT_STATE: u32 = 0;
+/// Frame slot reserved for the resume reason; the runtime keeps it 0 for now.
+pub const SLOT_RESUME_REASON: u32 = 1;
+
+/// Host call result: carry on, nothing was registered.
+pub const HOST_CONTINUE: u32 = 0;
+/// Host call result: a wait was registered; the step must store its next state
+/// and return [`STEP_SUSPENDED`].
+pub const HOST_SUSPENDED: u32 = 1;
+/// Host call result: a runtime error was recorded; return [`STEP_ERROR`].
+pub const HOST_ERROR: u32 = 2;
+/// `usim_cancel` result: the running process itself was cancelled (directly,
+/// or as a child of a scope that was cancelled); return [`STEP_CANCELLED`].
+pub const HOST_CANCELLED_SELF: u32 = 1;
+
+/// The span value meaning "no source location".
+pub const NO_SPAN: i64 = -1;
+
+/// Packs a byte range of the source into the `span: i64` host calls take:
+/// `(start << 32) | end`.
+pub const fn encode_span(start: u32, end: u32) -> i64 {
+    ((start as i64) << 32) | end as i64
+}
+
+/// Unpacks a span made by [`encode_span`]; [`NO_SPAN`] (any negative value)
+/// gives `None`.
+pub const fn decode_span(span: i64) -> Option<(u32, u32)> {
+    if span < 0 {
+        None
+    } else {
+        Some(((span >> 32) as u32, span as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_round_trip() {
+        assert_eq!(decode_span(encode_span(12, 40)), Some((12, 40)));
+        assert_eq!(decode_span(encode_span(0, 0)), Some((0, 0)));
+        assert_eq!(decode_span(NO_SPAN), None);
+        assert_eq!(encode_span(1, 2), (1 << 32) | 2);
+    }
+
+    #[test]
+    fn header_sits_at_the_start_of_the_runtime() {
+        assert_eq!(std::mem::offset_of!(Runtime, header), 0);
+    }
+}

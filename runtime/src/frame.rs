@@ -1,0 +1,81 @@
+//! Process frames: arrays of `u64` slots at a fixed address, which generated
+//! code reads and writes through a raw pointer while the runtime may grow the
+//! process table around them.
+//!
+//! A frame is a raw allocation rather than a `Box<[u64]>` field so that no
+//! unique-ownership assumption covers memory that a running step writes to.
+
+use std::ptr::NonNull;
+
+pub(crate) struct Frame {
+    slots: NonNull<[u64]>,
+}
+
+impl Frame {
+    pub fn zeroed(len: usize) -> Frame {
+        let boxed: Box<[u64]> = vec![0; len].into_boxed_slice();
+        Frame {
+            slots: NonNull::from(Box::leak(boxed)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The address generated code gets; it never changes.
+    pub fn as_mut_ptr(&self) -> *mut u64 {
+        self.slots.as_ptr().cast()
+    }
+
+    pub fn read(&self, index: usize) -> u64 {
+        assert!(index < self.len(), "frame slot {index} of {}", self.len());
+        // SAFETY: `index` is in bounds of the live allocation this frame owns;
+        // the runtime is single-threaded, so no step writes concurrently.
+        unsafe { self.as_mut_ptr().add(index).read() }
+    }
+
+    pub fn write(&mut self, index: usize, value: u64) {
+        assert!(index < self.len(), "frame slot {index} of {}", self.len());
+        // SAFETY: as in `read`; `&mut self` means no other Rust reference to
+        // the slots exists, and the runtime never writes a running frame.
+        unsafe { self.as_mut_ptr().add(index).write(value) }
+    }
+
+    pub fn clear(&mut self) {
+        // SAFETY: writes `len` zeroed u64s within the allocation this frame
+        // owns; the frame is not in use by a running step (it is being reused).
+        unsafe { self.as_mut_ptr().write_bytes(0, self.len()) }
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        // SAFETY: `slots` came from `Box::leak` in `zeroed` and is freed only
+        // here, once; no step is running when the process table is dropped.
+        drop(unsafe { Box::from_raw(self.slots.as_ptr()) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_writes_and_clears() {
+        let mut frame = Frame::zeroed(4);
+        assert_eq!(frame.len(), 4);
+        frame.write(3, 42);
+        assert_eq!(frame.read(3), 42);
+        let address = frame.as_mut_ptr();
+        frame.clear();
+        assert_eq!(frame.read(3), 0);
+        assert_eq!(frame.as_mut_ptr(), address);
+    }
+
+    #[test]
+    fn empty_frames_are_fine() {
+        let frame = Frame::zeroed(0);
+        assert_eq!(frame.len(), 0);
+    }
+}

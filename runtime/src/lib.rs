@@ -1,0 +1,66 @@
+//! The usim runtime: drives the native step functions of a compiled model on
+//! simulated time. It knows no syntax and never depends on the compiler.
+//!
+//! # How a run goes
+//! [`run`] takes a [`Program`] (one [`ProcessKind`] per `process`, initial
+//! globals, roots, horizon) and a [`RunConfig`]. Each process owns a frame of
+//! `u64` slots at a fixed address; its step function resumes it from the
+//! state in slot 0 and returns when it suspends or ends ([`abi`] has the
+//! codes). To suspend, the step calls a host function ([`host`]) that
+//! registers exactly one wait: a timer in the [`EventQueue`](events), an
+//! `await` on another process, or a scope's children.
+//!
+//! # Invariants
+//! - **Events run in `(time, sequence)` order:** a heap holds future
+//!   wake-ups, a FIFO ready queue those at the current time; heap entries due
+//!   now run before ready ones.
+//! - **A withdrawn wait is never searched for:** each process has an epoch,
+//!   bumped whenever it resumes or ends; wake-ups and waiter entries carrying
+//!   an older epoch are skipped when they come up.
+//! - **Frames never move while a step runs**, and the frame of a process that
+//!   is cancelled during its own step is freed only after the step returns.
+//! - **Nothing allocates per event in steady state:** ended processes' slots
+//!   are reused per kind, and their lists keep their allocations.
+//! - **Output goes only to the injected writer,** buffered, flushed before
+//!   [`run`] returns.
+//!
+//! Only return values (per pid, for kinds that return something) and which
+//! pids were cancelled outlive a process, since a handle may be awaited at
+//! any later time.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod abi;
+mod error;
+mod events;
+mod frame;
+pub mod host;
+mod lifecycle;
+mod outcome;
+mod output;
+mod process;
+mod program;
+mod run;
+mod runtime;
+mod timing;
+
+pub use abi::{
+    decode_span, encode_span, Header, StepFn, CALL_DEPTH_LIMIT, FRAME_HEADER_SLOTS,
+    HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED, NO_SPAN, OFFSET_ERROR,
+    OFFSET_NOW, OFFSET_STACK_LEFT, SLOT_RESUME_REASON, SLOT_STATE, STEP_CANCELLED, STEP_DONE,
+    STEP_ERROR, STEP_STOP, STEP_SUSPENDED,
+};
+pub use error::{
+    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO,
+    ERROR_EVERY_PERIOD, ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
+};
+pub use host::{
+    host_symbols, usim_at, usim_cancel, usim_delay, usim_error, usim_index_error, usim_instant,
+    usim_join, usim_result, usim_scope_enter, usim_scope_exit, usim_spawn, usim_wait_until,
+};
+pub use outcome::{RunOutcome, Waiting};
+pub use program::{ProcessKind, Program, Root, RunConfig, TieOrder};
+/// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
+pub use rand_xoshiro;
+pub use run::run;
+pub use runtime::Runtime;

@@ -1,0 +1,154 @@
+//! The runtime state one run works on, with the interface the standard
+//! library's built-ins use (random numbers, output, raising errors) and the
+//! naming of processes in errors and reports.
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::abi::{decode_span, Header, StepFn, NO_SPAN};
+use crate::error::RuntimeError;
+use crate::events::EventQueue;
+use crate::output::Output;
+use crate::process::{Child, ProcessTable};
+
+/// What the runtime keeps of a [`crate::ProcessKind`].
+pub(crate) struct KindInfo {
+    pub name: String,
+    pub step: StepFn,
+    pub frame_slots: usize,
+    pub param_slots: usize,
+    pub result_start: usize,
+    pub result_slots: usize,
+}
+
+/// The state of one run. Generated code sees only [`Runtime::header`], at
+/// offset 0; everything else is reached through host calls.
+#[repr(C)]
+pub struct Runtime {
+    pub header: Header,
+    pub(crate) kinds: Vec<KindInfo>,
+    pub(crate) globals: Vec<u64>,
+    pub(crate) queue: EventQueue,
+    pub(crate) procs: ProcessTable,
+    /// The slot whose step is running.
+    pub(crate) current: Option<u32>,
+    pub(crate) error: Option<RuntimeError>,
+    pub(crate) events: u64,
+    rng: Xoshiro256PlusPlus,
+    text: String,
+    output: Output,
+    /// Reused by cancellation's walk over scope children.
+    pub(crate) cancel_stack: Vec<(Child, bool)>,
+}
+
+impl Runtime {
+    pub(crate) fn new(
+        kinds: Vec<KindInfo>,
+        globals: Vec<u64>,
+        rng: Xoshiro256PlusPlus,
+        queue: EventQueue,
+        output: Output,
+    ) -> Self {
+        let kind_count = kinds.len();
+        Runtime {
+            header: Header::default(),
+            kinds,
+            globals,
+            queue,
+            procs: ProcessTable::new(kind_count),
+            current: None,
+            error: None,
+            events: 0,
+            rng,
+            text: String::new(),
+            output,
+            cancel_stack: Vec::new(),
+        }
+    }
+
+    /// The model's random stream, seeded from [`crate::RunConfig::seed`].
+    pub fn rng(&mut self) -> &mut Xoshiro256PlusPlus {
+        &mut self.rng
+    }
+
+    /// The line `print` or `fail` is composing.
+    pub fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Appends the composed line and a newline to the output, and clears it.
+    /// A writer that fails is a runtime error.
+    pub fn emit_line(&mut self) {
+        self.text.push('\n');
+        let written = self.output.push(self.text.as_bytes());
+        self.text.clear();
+        if let Err(error) = written {
+            self.raise(format!("cannot write the output: {error}"), NO_SPAN);
+        }
+    }
+
+    /// Records a runtime error at `span` (see [`crate::encode_span`]), the
+    /// current time and the running process. The first error recorded in a
+    /// run is the one it ends with.
+    pub fn raise(&mut self, message: String, span: i64) {
+        self.header.error = 1;
+        if self.error.is_none() {
+            self.error = Some(RuntimeError {
+                message,
+                span: decode_span(span),
+                time: self.header.now,
+                process: self
+                    .current
+                    .map(|slot| self.display_name(slot))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+
+    /// `fail("...")`: raises the composed line as the error message.
+    pub fn raise_with_text(&mut self, span: i64) {
+        let message = std::mem::take(&mut self.text);
+        self.raise(message, span);
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> f64 {
+        self.header.now
+    }
+
+    /// Process slots ever created in this run. Slots are reused, so this is
+    /// the most processes alive at once, per kind, not the number spawned.
+    pub fn process_slots(&self) -> usize {
+        self.procs.slot_count()
+    }
+
+    /// Records an error in the runtime's contract with generated code.
+    pub(crate) fn internal_error(&mut self, message: &str) {
+        self.raise(format!("internal error: {message}"), NO_SPAN);
+    }
+
+    /// The display name of the process in `slot`.
+    pub(crate) fn display_name(&self, slot: u32) -> String {
+        let process = self.procs.get(slot);
+        self.name_of(process.kind, process.pid, process.named_by_kind)
+    }
+
+    /// Roots whose kind no other root has are named by the kind (`main`);
+    /// every other process is `kind#pid` (`customer#7`).
+    pub(crate) fn name_of(&self, kind: u32, pid: u64, named_by_kind: bool) -> String {
+        let name = &self.kinds[kind as usize].name;
+        if named_by_kind {
+            name.clone()
+        } else {
+            format!("{name}#{pid}")
+        }
+    }
+
+    /// Writes the rest of the output; a failure becomes the run's error if
+    /// it has none.
+    pub(crate) fn finish_output(&mut self) {
+        if let Err(error) = self.output.finish() {
+            self.current = None;
+            self.raise(format!("cannot write the output: {error}"), NO_SPAN);
+        }
+    }
+}

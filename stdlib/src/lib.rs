@@ -1,0 +1,95 @@
+//! The usim standard library: the table of built-in functions that the type
+//! checker and the code generator share ([`builtins`], [`lookup`]), and the
+//! host functions JIT-compiled models call ([`host`], [`host_symbols`]).
+//!
+//! # Overloads
+//!
+//! A call takes the first signature whose parameters match its argument types
+//! exactly, else the first that matches once `int` arguments are promoted to
+//! `float` ([`Builtin::resolve`]). Int overloads are listed first, so
+//! `abs(3)` is an int and `min(1, 2.5)` a float.
+//!
+//! # Maths
+//!
+//! `sqrt`, `exp`, `ln` and `pow` follow IEEE 754: `sqrt(-1)` and `ln(-1)` are
+//! NaN and `ln(0)` is `-inf`, none of them an error. `round(x)` rounds halves
+//! away from zero and `int(x)` truncates toward zero; both raise a runtime
+//! error for NaN and for results outside the `int` range. Float `%` is the
+//! remainder of truncated division (`usim_fmod`; `x % 0.0` is NaN).
+//!
+//! # Random variates
+//!
+//! Every random built-in draws from the replication's stream
+//! (`Runtime::rng`), so a seed fixes every value. Arguments are checked before
+//! drawing; a bad one is a runtime error whose message names the function and
+//! the value, e.g. `exponential(mean) needs a mean > 0, got -1`. NaN is bad
+//! everywhere, and so is an infinite argument. The rules at the edges:
+//!
+//! | call | needs | edge rule |
+//! |---|---|---|
+//! | `uniform(lo, hi)` | `lo <= hi`, `hi - lo` finite | `uniform(a, a)` is `a`; else in `[lo, hi)` |
+//! | `exponential(mean)` | `mean > 0` | the mean, not the rate |
+//! | `normal(mean, sd)` | `sd >= 0` | `sd = 0` gives `mean` |
+//! | `lognormal(mean, sd)` | `mean > 0`, `sd >= 0` | `sd = 0` gives `mean`; mean and sd of the value itself |
+//! | `triangular(lo, mode, hi)` | `lo <= mode <= hi`, `hi - lo` finite | `triangular(a, a, a)` is `a`; else in `[lo, hi]` |
+//! | `randint(lo, hi)` | `lo <= hi` | both ends included; `randint(a, a)` is `a` |
+//! | `bernoulli(p)` | `0 <= p <= 1` | `p = 0` is always false, `p = 1` always true |
+//! | `poisson(mean)` | `0 <= mean <= 1.844e19` | `poisson(0)` is 0; a draw above the `int` range is an error |
+//!
+//! `lognormal(m, s)` draws `exp(mu + sigma * z)` with
+//! `mu = ln(m² / sqrt(m² + s²))` and `sigma = sqrt(ln(1 + s²/m²))`.
+//!
+//! # Text
+//!
+//! `print("...")` and `fail("...")` compile to a sequence of `usim_text_*`
+//! calls that append to the runtime's text buffer, ended by `usim_print_end`
+//! or `usim_fail_end`. Numbers are written as [`format`](mod@format) describes.
+
+pub mod format;
+pub mod host;
+pub mod math;
+pub mod random;
+mod table;
+
+pub use table::{builtins, lookup, Builtin, Impl, InlineOp, Signature, Ty};
+
+/// Every `extern "C"` function of this crate, named by its Rust name, for
+/// registration with the JIT. It includes `usim_fmod` and the text functions,
+/// which the built-in table does not name.
+pub fn host_symbols() -> Vec<(&'static str, *const u8)> {
+    host::symbols()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn host_symbols_cover_the_table_and_the_text_functions_without_duplicates() {
+        let symbols = host_symbols();
+        let names: HashSet<&str> = symbols.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names.len(), symbols.len(), "duplicate names");
+        assert!(symbols.iter().all(|(_, address)| !address.is_null()));
+
+        for builtin in builtins() {
+            for signature in builtin.signatures {
+                if let Impl::Host { symbol, .. } = signature.imp {
+                    assert!(names.contains(symbol), "{symbol} is not registered");
+                }
+            }
+        }
+        for symbol in [
+            "usim_fmod",
+            "usim_text_str",
+            "usim_text_int",
+            "usim_text_float",
+            "usim_text_float_prec",
+            "usim_text_bool",
+            "usim_print_end",
+            "usim_fail_end",
+        ] {
+            assert!(names.contains(symbol), "{symbol} is not registered");
+        }
+    }
+}
