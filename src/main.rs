@@ -53,6 +53,7 @@ struct Model {
     source: String,
 }
 
+#[allow(clippy::disallowed_methods)] // The binary is where file IO belongs.
 fn read_model(path: &str) -> Result<Model, u8> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {

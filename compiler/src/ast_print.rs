@@ -28,6 +28,19 @@ pub fn print_module_with<T>(m: &Module<T>, annotate: impl Fn(&T) -> Option<Strin
     printer.out
 }
 
+/// Prints the statements of a block, one per line (nested blocks indented),
+/// without annotations.
+pub fn print_block<T>(b: &Block<T>) -> String {
+    let mut printer = Printer { out: String::new(), indent: 0, annotate: &|_: &T| None };
+    for (i, stmt) in b.stmts.iter().enumerate() {
+        if i > 0 {
+            printer.line();
+        }
+        printer.stmt(stmt);
+    }
+    printer.out
+}
+
 /// Prints one expression on one line, without annotations.
 pub fn print_expr<T>(e: &Expr<T>) -> String {
     let mut printer = Printer { out: String::new(), indent: 0, annotate: &|_: &T| None };

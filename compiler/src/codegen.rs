@@ -22,17 +22,14 @@ use crate::span::Span;
 use usim_runtime as rt;
 use usim_stdlib as stdlib;
 
-/// Bytes of host stack the generated code may use for `fn` frames before a
-/// call is refused as "recursion too deep"; the runtime's thread must have more.
-pub const STACK_BUDGET: i64 = 64 << 20;
-
-/// Codes for errors raised inline by generated code (`usim_error`).
-pub mod error_code {
-    pub const OVERFLOW: i64 = 1;
-    pub const DIVISION_BY_ZERO: i64 = 2;
-    pub const REMAINDER_BY_ZERO: i64 = 3;
-    pub const EVERY_PERIOD: i64 = 4;
-    pub const RECURSION: i64 = 5;
+/// Codes for errors raised inline by generated code (`usim_error`); the
+/// runtime owns the messages.
+mod error_code {
+    pub const OVERFLOW: i64 = usim_runtime::ERROR_INTEGER_OVERFLOW as i64;
+    pub const DIVISION_BY_ZERO: i64 = usim_runtime::ERROR_DIVISION_BY_ZERO as i64;
+    pub const REMAINDER_BY_ZERO: i64 = usim_runtime::ERROR_REMAINDER_BY_ZERO as i64;
+    pub const EVERY_PERIOD: i64 = usim_runtime::ERROR_EVERY_PERIOD as i64;
+    pub const RECURSION: i64 = usim_runtime::ERROR_CALL_DEPTH as i64;
 }
 
 /// A compiled model: the JIT module owning the machine code, and the program

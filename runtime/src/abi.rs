@@ -17,10 +17,10 @@ pub struct Header {
     pub _pad: u32,
     /// The current simulated time; the runtime sets it before every step.
     pub now: f64,
-    /// The number of nested `fn` calls generated code may still make before it
-    /// raises [`crate::ERROR_CALL_DEPTH`]. The runtime resets it to
-    /// [`CALL_DEPTH_LIMIT`] before every step; generated code decrements it on
-    /// entry to a `fn` and increments it on return.
+    /// Bytes of host stack that generated code may still use for the frames
+    /// of `fn` calls. The runtime sets it to [`STACK_BUDGET`] before every
+    /// step; generated code subtracts a callee's need before a call (raising
+    /// [`crate::ERROR_CALL_DEPTH`] if it would go below 0) and restores it after.
     pub stack_left: i64,
 }
 
@@ -36,9 +36,9 @@ const _: () = assert!(std::mem::offset_of!(Header, now) == OFFSET_NOW as usize);
 const _: () = assert!(std::mem::offset_of!(Header, stack_left) == OFFSET_STACK_LEFT as usize);
 const _: () = assert!(std::mem::size_of::<Header>() == 24);
 
-/// The value [`Header::stack_left`] holds when a step starts. Small enough that
-/// a recursion this deep fits in a 2 MiB thread stack with generous frames.
-pub const CALL_DEPTH_LIMIT: i64 = 5_000;
+/// The value [`Header::stack_left`] holds when a step starts: 64 MiB. The
+/// thread that calls [`crate::run`] needs a stack comfortably larger than this.
+pub const STACK_BUDGET: i64 = 64 << 20;
 
 /// The native function a `process` compiles to. It runs the process from the
 /// state stored in its frame's slot 0 until it suspends or ends.

@@ -11,7 +11,8 @@ pub const ERROR_DIVISION_BY_ZERO: u32 = 2;
 pub const ERROR_REMAINDER_BY_ZERO: u32 = 3;
 /// An `every` period that is not greater than 0 (or is NaN).
 pub const ERROR_EVERY_PERIOD: u32 = 4;
-/// [`crate::Header::stack_left`] ran out: `fn` calls nested too deeply.
+/// [`crate::Header::stack_left`] ran out: `fn` calls nested too deeply
+/// (runaway recursion).
 pub const ERROR_CALL_DEPTH: u32 = 5;
 
 /// The message for an error code passed to `usim_error`.
@@ -59,21 +60,12 @@ mod tests {
 
     #[test]
     fn every_code_has_its_own_message() {
-        assert_eq!(
-            inline_error_message(ERROR_DIVISION_BY_ZERO),
-            "division by zero"
-        );
-        assert_eq!(
-            inline_error_message(ERROR_EVERY_PERIOD),
-            "`every` period must be greater than 0"
-        );
+        assert_eq!(inline_error_message(ERROR_DIVISION_BY_ZERO), "division by zero");
+        assert_eq!(inline_error_message(ERROR_EVERY_PERIOD), "`every` period must be greater than 0");
         assert!(inline_error_message(ERROR_INTEGER_OVERFLOW).starts_with("integer overflow"));
         assert!(inline_error_message(ERROR_REMAINDER_BY_ZERO).starts_with("remainder by zero"));
         assert!(inline_error_message(ERROR_CALL_DEPTH).contains("nested too deeply"));
-        assert_eq!(
-            inline_error_message(99),
-            "internal error: unknown runtime error code 99"
-        );
+        assert_eq!(inline_error_message(99), "internal error: unknown runtime error code 99");
     }
 
     #[test]
@@ -84,9 +76,6 @@ mod tests {
             time: 4.5,
             process: "customer#7".into(),
         };
-        assert_eq!(
-            error.to_string(),
-            "division by zero (at time 4.5, in process customer#7)"
-        );
+        assert_eq!(error.to_string(), "division by zero (at time 4.5, in process customer#7)");
     }
 }

@@ -67,13 +67,7 @@ pub(crate) struct EventQueue {
 impl EventQueue {
     /// A queue at time 0; `shuffle` selects random tie order.
     pub fn new(shuffle: Option<Xoshiro256PlusPlus>) -> Self {
-        EventQueue {
-            now: 0.0,
-            next_seq: 0,
-            future: BinaryHeap::new(),
-            ready: VecDeque::new(),
-            shuffle,
-        }
+        EventQueue { now: 0.0, next_seq: 0, future: BinaryHeap::new(), ready: VecDeque::new(), shuffle }
     }
 
     pub fn now(&self) -> f64 {
@@ -88,22 +82,14 @@ impl EventQueue {
     /// Schedules `wakeup` at exactly `time`, which must not be before now
     /// (nor NaN); `time == now` means the ready queue.
     pub fn schedule_at(&mut self, time: f64, wakeup: Wakeup) {
-        debug_assert!(
-            time >= self.now,
-            "scheduled at {time}, before now ({})",
-            self.now
-        );
+        debug_assert!(time >= self.now, "scheduled at {time}, before now ({})", self.now);
         if time <= self.now {
             self.schedule_now(wakeup);
             return;
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.future.push(Timed {
-            time_bits: time.to_bits(),
-            seq,
-            wakeup,
-        });
+        self.future.push(Timed { time_bits: time.to_bits(), seq, wakeup });
     }
 
     /// Takes the next wake-up, advancing time to it, unless it lies after
@@ -153,11 +139,7 @@ impl EventQueue {
                 return Next::PastHorizon;
             }
             self.now = f64::from_bits(time_bits);
-            while self
-                .future
-                .peek()
-                .is_some_and(|top| top.time_bits == time_bits)
-            {
+            while self.future.peek().is_some_and(|top| top.time_bits == time_bits) {
                 if let Some(timed) = self.future.pop() {
                     self.ready.push_back(timed.wakeup);
                 }
@@ -203,10 +185,7 @@ mod tests {
         queue.schedule_at(2.0, wakeup(3));
         queue.schedule_now(wakeup(4));
         queue.schedule_at(0.0, wakeup(5));
-        assert_eq!(
-            drain(&mut queue, f64::INFINITY),
-            vec![(0.0, 4), (0.0, 5), (1.0, 2), (2.0, 1), (2.0, 3)]
-        );
+        assert_eq!(drain(&mut queue, f64::INFINITY), vec![(0.0, 4), (0.0, 5), (1.0, 2), (2.0, 1), (2.0, 3)]);
     }
 
     #[test]
@@ -218,10 +197,7 @@ mod tests {
         // Scheduled at time 1 for time 1: after slot 2, scheduled earlier.
         queue.schedule_now(wakeup(3));
         queue.schedule_at(1.0, wakeup(4));
-        assert_eq!(
-            drain(&mut queue, f64::INFINITY),
-            vec![(1.0, 2), (1.0, 3), (1.0, 4)]
-        );
+        assert_eq!(drain(&mut queue, f64::INFINITY), vec![(1.0, 2), (1.0, 3), (1.0, 4)]);
     }
 
     #[test]
@@ -253,11 +229,7 @@ mod tests {
         assert!(order.windows(2).all(|pair| pair[0].0 <= pair[1].0));
         let mut slots: Vec<u32> = order.iter().map(|&(_, slot)| slot).collect();
         let fifo: Vec<u32> = (0..20).filter(|s| s % 3 == 0).collect();
-        assert_ne!(
-            slots[..fifo.len()],
-            fifo[..],
-            "seed 7 should shuffle time 0"
-        );
+        assert_ne!(slots[..fifo.len()], fifo[..], "seed 7 should shuffle time 0");
         slots.sort_unstable();
         assert_eq!(slots, (0..20).collect::<Vec<_>>());
     }

@@ -14,9 +14,7 @@ pub(crate) struct Frame {
 impl Frame {
     pub fn zeroed(len: usize) -> Frame {
         let boxed: Box<[u64]> = vec![0; len].into_boxed_slice();
-        Frame {
-            slots: NonNull::from(Box::leak(boxed)),
-        }
+        Frame { slots: NonNull::from(Box::leak(boxed)) }
     }
 
     pub fn len(&self) -> usize {

@@ -25,12 +25,7 @@ unsafe fn runtime<'a>(rt: *mut Runtime) -> &'a mut Runtime {
 /// # Safety
 /// As for every host function; `args` points to `nargs` readable slots (it
 /// may be null when `nargs` is 0).
-pub unsafe extern "C" fn usim_spawn(
-    rt: *mut Runtime,
-    kind: u32,
-    args: *const u64,
-    nargs: u32,
-) -> i64 {
+pub unsafe extern "C" fn usim_spawn(rt: *mut Runtime, kind: u32, args: *const u64, nargs: u32) -> i64 {
     // SAFETY: the caller passes the step's runtime pointer.
     let rt = unsafe { runtime(rt) };
     let args = if nargs == 0 {
@@ -209,10 +204,7 @@ mod tests {
     #[test]
     fn host_symbols_have_distinct_addresses() {
         let symbols = host_symbols();
-        let addresses: BTreeSet<usize> = symbols
-            .iter()
-            .map(|&(_, address)| address as usize)
-            .collect();
+        let addresses: BTreeSet<usize> = symbols.iter().map(|&(_, address)| address as usize).collect();
         assert_eq!(addresses.len(), symbols.len());
         assert!(symbols.iter().all(|(_, address)| !address.is_null()));
     }

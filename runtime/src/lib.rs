@@ -7,8 +7,18 @@
 //! `u64` slots at a fixed address; its step function resumes it from the
 //! state in slot 0 and returns when it suspends or ends ([`abi`] has the
 //! codes). To suspend, the step calls a host function ([`host`]) that
-//! registers exactly one wait: a timer in the [`EventQueue`](events), an
+//! registers exactly one wait: a timer in the event queue (`events.rs`), an
 //! `await` on another process, or a scope's children.
+//!
+//! # Modules
+//! - `abi`: the header, step and host result codes, frame header, spans.
+//! - `program`, `outcome`, `error`: what goes in and comes out of a run.
+//! - `events`: simulated time, the heap and the ready queue.
+//! - `process`, `frame`: the process table, frames, per-pid results.
+//! - `lifecycle`, `timing`: spawn, await, cancel, scopes; delay, at, every.
+//! - `host`: the `extern "C"` shims generated code calls, and their list.
+//! - `runtime`, `output`: the run's state, the built-ins' interface, output.
+//! - `run`: the event loop.
 //!
 //! # Invariants
 //! - **Events run in `(time, sequence)` order:** a heap holds future
@@ -45,18 +55,17 @@ mod runtime;
 mod timing;
 
 pub use abi::{
-    decode_span, encode_span, Header, StepFn, CALL_DEPTH_LIMIT, FRAME_HEADER_SLOTS,
-    HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED, NO_SPAN, OFFSET_ERROR,
-    OFFSET_NOW, OFFSET_STACK_LEFT, SLOT_RESUME_REASON, SLOT_STATE, STEP_CANCELLED, STEP_DONE,
-    STEP_ERROR, STEP_STOP, STEP_SUSPENDED,
+    decode_span, encode_span, Header, StepFn, FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR,
+    HOST_SUSPENDED, NO_SPAN, OFFSET_ERROR, OFFSET_NOW, OFFSET_STACK_LEFT, SLOT_RESUME_REASON, SLOT_STATE, STACK_BUDGET,
+    STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED,
 };
 pub use error::{
-    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO,
-    ERROR_EVERY_PERIOD, ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
+    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
+    ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
 };
 pub use host::{
-    host_symbols, usim_at, usim_cancel, usim_delay, usim_error, usim_index_error, usim_instant,
-    usim_join, usim_result, usim_scope_enter, usim_scope_exit, usim_spawn, usim_wait_until,
+    host_symbols, usim_at, usim_cancel, usim_delay, usim_error, usim_index_error, usim_instant, usim_join, usim_result,
+    usim_scope_enter, usim_scope_exit, usim_spawn, usim_wait_until,
 };
 pub use outcome::{RunOutcome, Waiting};
 pub use program::{ProcessKind, Program, Root, RunConfig, TieOrder};

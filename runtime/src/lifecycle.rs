@@ -4,9 +4,7 @@
 
 use std::cmp::Reverse;
 
-use crate::abi::{
-    FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED,
-};
+use crate::abi::{FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED};
 use crate::events::Wakeup;
 use crate::process::{Child, ScopeLink, Status, Wait, Waiter};
 use crate::Runtime;
@@ -24,9 +22,7 @@ impl Runtime {
     /// an open scope belongs to the innermost one. Returns the slot and pid.
     pub(crate) fn spawn(&mut self, kind: u32, args: &[u64]) -> Result<(u32, u64), String> {
         let Some(info) = self.kinds.get(kind as usize) else {
-            return Err(format!(
-                "spawn of process kind {kind}, which does not exist"
-            ));
+            return Err(format!("spawn of process kind {kind}, which does not exist"));
         };
         if args.len() != info.param_slots {
             return Err(format!(
@@ -43,20 +39,13 @@ impl Runtime {
             child.frame.write(FRAME_HEADER_SLOTS as usize + index, arg);
         }
         child.wait = Wait::Woken;
-        let start = Wakeup {
-            slot,
-            epoch: child.epoch,
-        };
+        let start = Wakeup { slot, epoch: child.epoch };
         if let Some(parent_slot) = self.current {
             let parent = self.procs.get_mut(parent_slot);
             if parent.open_scopes > 0 && !parent.ended {
                 let depth = parent.open_scopes - 1;
                 let children = &mut parent.scopes[depth].children;
-                let link = ScopeLink {
-                    slot: parent_slot,
-                    depth: depth as u32,
-                    index: children.len() as u32,
-                };
+                let link = ScopeLink { slot: parent_slot, depth: depth as u32, index: children.len() as u32 };
                 children.push(Child { pid, slot });
                 self.procs.get_mut(slot).parent = Some(link);
             }
@@ -80,20 +69,14 @@ impl Runtime {
         }
         process.wait = wait;
         process.since = now;
-        Some(Wakeup {
-            slot,
-            epoch: process.epoch,
-        })
+        Some(Wakeup { slot, epoch: process.epoch })
     }
 
     /// Schedules the blocked process in `slot` to resume now.
     fn wake(&mut self, slot: u32) {
         let process = self.procs.get_mut(slot);
         process.wait = Wait::Woken;
-        let wakeup = Wakeup {
-            slot,
-            epoch: process.epoch,
-        };
+        let wakeup = Wakeup { slot, epoch: process.epoch };
         self.queue.schedule_now(wakeup);
     }
 
@@ -108,22 +91,14 @@ impl Runtime {
                 HOST_ERROR
             }
             Status::Unknown => {
-                self.raise(
-                    format!("awaiting an invalid process handle ({handle})"),
-                    span,
-                );
+                self.raise(format!("awaiting an invalid process handle ({handle})"), span);
                 HOST_ERROR
             }
             Status::Live(target) => {
-                let Some(wakeup) = self.register_wait(Wait::Join {
-                    target: handle as u64,
-                }) else {
+                let Some(wakeup) = self.register_wait(Wait::Join { target: handle as u64 }) else {
                     return HOST_ERROR;
                 };
-                self.procs.get_mut(target).joiners.push(Waiter {
-                    slot: wakeup.slot,
-                    epoch: wakeup.epoch,
-                });
+                self.procs.get_mut(target).joiners.push(Waiter { slot: wakeup.slot, epoch: wakeup.epoch });
                 HOST_SUSPENDED
             }
         }
@@ -230,8 +205,7 @@ impl Runtime {
             Ending::Returned => kind.result_start..kind.result_start + kind.result_slots,
             Ending::Cancelled => 0..0,
         };
-        self.procs
-            .record_end(slot, ending == Ending::Cancelled, result);
+        self.procs.record_end(slot, ending == Ending::Cancelled, result);
 
         for waiter in joiners.drain(..) {
             let joiner = self.procs.get(waiter.slot);

@@ -13,10 +13,7 @@ pub(crate) struct Output {
 
 impl Output {
     pub fn new(sink: Box<dyn Write + Send>) -> Self {
-        Output {
-            buffer: Vec::with_capacity(FLUSH_THRESHOLD),
-            sink,
-        }
+        Output { buffer: Vec::with_capacity(FLUSH_THRESHOLD), sink }
     }
 
     pub fn push(&mut self, bytes: &[u8]) -> io::Result<()> {

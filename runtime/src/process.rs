@@ -227,10 +227,7 @@ impl ProcessTable {
         let pid = process.pid;
         self.live.remove(&pid);
         if cancelled {
-            let ended = Ended {
-                kind: process.kind,
-                named_by_kind: process.named_by_kind,
-            };
+            let ended = Ended { kind: process.kind, named_by_kind: process.named_by_kind };
             self.cancelled.insert(pid, ended);
         } else if !result.is_empty() {
             let offset = self.result_values.len();
@@ -260,9 +257,7 @@ impl ProcessTable {
 
     /// Live processes (not ended), in slot order.
     pub fn live(&self) -> impl Iterator<Item = &Process> {
-        self.slots
-            .iter()
-            .filter(|process| process.pid != 0 && !process.ended)
+        self.slots.iter().filter(|process| process.pid != 0 && !process.ended)
     }
 }
 
@@ -285,11 +280,7 @@ mod tests {
         let (slot_d, pid_d) = table.allocate(0, 3, 1.0);
         assert_eq!((pid_c, pid_d), (3, 4));
         assert_eq!(slot_d, slot_a);
-        assert_eq!(
-            table.get(slot_d).frame.read(2),
-            0,
-            "reused frames are zeroed"
-        );
+        assert_eq!(table.get(slot_d).frame.read(2), 0, "reused frames are zeroed");
         assert_eq!(table.result(1, 0), Some(9), "results outlive the slot");
         assert_eq!(table.slot_count(), 3);
         assert_eq!(table.status(pid_b as i64), Status::Live(slot_b));
@@ -305,13 +296,7 @@ mod tests {
         table.record_end(second, true, 0..0);
         table.release(second);
         assert_eq!(table.status(1), Status::Returned);
-        assert_eq!(
-            table.status(2),
-            Status::Cancelled(Ended {
-                kind: 0,
-                named_by_kind: false
-            })
-        );
+        assert_eq!(table.status(2), Status::Cancelled(Ended { kind: 0, named_by_kind: false }));
         assert_eq!(table.status(0), Status::Unknown);
         assert_eq!(table.status(3), Status::Unknown);
         assert_eq!(table.status(-5), Status::Unknown);

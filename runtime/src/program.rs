@@ -131,30 +131,19 @@ mod tests {
     }
 
     fn program(kind: ProcessKind, roots: Vec<Root>) -> Program {
-        Program {
-            kinds: vec![kind],
-            globals: vec![],
-            roots,
-            horizon: None,
-        }
+        Program { kinds: vec![kind], globals: vec![], roots, horizon: None }
     }
 
     #[test]
     fn accepts_consistent_layouts() {
-        let root = Root {
-            kind: 0,
-            args: vec![1],
-        };
+        let root = Root { kind: 0, args: vec![1] };
         assert_eq!(program(kind(4, 1, (3, 1)), vec![root]).validate(), Ok(()));
     }
 
     #[test]
     fn rejects_frames_too_small_for_parameters() {
         let error = program(kind(2, 1, (0, 0)), vec![]).validate().unwrap_err();
-        assert!(
-            error.contains("fewer than its header and parameters (3)"),
-            "{error}"
-        );
+        assert!(error.contains("fewer than its header and parameters (3)"), "{error}");
     }
 
     #[test]
@@ -165,24 +154,11 @@ mod tests {
 
     #[test]
     fn rejects_bad_roots() {
-        let missing = Root {
-            kind: 3,
-            args: vec![],
-        };
-        let error = program(kind(2, 0, (0, 0)), vec![missing])
-            .validate()
-            .unwrap_err();
+        let missing = Root { kind: 3, args: vec![] };
+        let error = program(kind(2, 0, (0, 0)), vec![missing]).validate().unwrap_err();
         assert!(error.contains("kind 3"), "{error}");
-        let short = Root {
-            kind: 0,
-            args: vec![],
-        };
-        let error = program(kind(3, 1, (0, 0)), vec![short])
-            .validate()
-            .unwrap_err();
-        assert!(
-            error.contains("gets 0 argument slots, but takes 1"),
-            "{error}"
-        );
+        let short = Root { kind: 0, args: vec![] };
+        let error = program(kind(3, 1, (0, 0)), vec![short]).validate().unwrap_err();
+        assert!(error.contains("gets 0 argument slots, but takes 1"), "{error}");
     }
 }

@@ -4,9 +4,7 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::abi::{
-    CALL_DEPTH_LIMIT, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED,
-};
+use crate::abi::{STACK_BUDGET, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED};
 use crate::events::{EventQueue, Next};
 use crate::lifecycle::Ending;
 use crate::outcome::{RunOutcome, Waiting};
@@ -87,12 +85,7 @@ impl Runtime {
     /// Spawns the roots at time 0, in order.
     fn start_roots(&mut self, program: &Program) {
         for root in &program.roots {
-            let unique = program
-                .roots
-                .iter()
-                .filter(|other| other.kind == root.kind)
-                .count()
-                == 1;
+            let unique = program.roots.iter().filter(|other| other.kind == root.kind).count() == 1;
             match self.spawn(root.kind, &root.args) {
                 Ok((slot, _)) => self.procs.get_mut(slot).named_by_kind = unique,
                 Err(message) => self.internal_error(&message),
@@ -121,7 +114,7 @@ impl Runtime {
             let step = self.kinds[process.kind as usize].step;
             let globals = self.globals.as_mut_ptr();
             self.header.now = self.queue.now();
-            self.header.stack_left = CALL_DEPTH_LIMIT;
+            self.header.stack_left = STACK_BUDGET;
             self.current = Some(wakeup.slot);
             self.events += 1;
             let rt: *mut Runtime = self;
@@ -244,18 +237,10 @@ mod tests {
                 result_slots: 0,
             }],
             globals: vec![5],
-            roots: vec![Root {
-                kind: 1,
-                args: vec![],
-            }],
+            roots: vec![Root { kind: 1, args: vec![] }],
             horizon: None,
         };
-        let config = RunConfig {
-            seed: 0,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(std::io::sink()),
-        };
+        let config = RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()) };
         let outcome = run(&program, config);
         assert_eq!(
             outcome.error,

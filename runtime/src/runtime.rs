@@ -21,7 +21,9 @@ pub(crate) struct KindInfo {
 }
 
 /// The state of one run. Generated code sees only [`Runtime::header`], at
-/// offset 0; everything else is reached through host calls.
+/// offset 0; everything else is reached through host calls. Built-ins (the
+/// stdlib crate) get `&mut Runtime` from the `*mut Runtime` their host
+/// function receives, and use the methods below.
 #[repr(C)]
 pub struct Runtime {
     pub header: Header,
@@ -96,10 +98,7 @@ impl Runtime {
                 message,
                 span: decode_span(span),
                 time: self.header.now,
-                process: self
-                    .current
-                    .map(|slot| self.display_name(slot))
-                    .unwrap_or_default(),
+                process: self.current.map(|slot| self.display_name(slot)).unwrap_or_default(),
             });
         }
     }

@@ -14,10 +14,7 @@ impl Runtime {
             return HOST_ERROR;
         }
         if duration < 0.0 {
-            self.raise(
-                format!("`delay` needs a duration >= 0, got {duration}"),
-                span,
-            );
+            self.raise(format!("`delay` needs a duration >= 0, got {duration}"), span);
             return HOST_ERROR;
         }
         self.sleep_until(self.queue.now() + duration)
@@ -31,10 +28,7 @@ impl Runtime {
             return HOST_ERROR;
         }
         if time < now {
-            self.raise(
-                format!("`at({time})` is in the past: the time is already {now}"),
-                span,
-            );
+            self.raise(format!("`at({time})` is in the past: the time is already {now}"), span);
             return HOST_ERROR;
         }
         self.sleep_until(time)
@@ -52,10 +46,7 @@ impl Runtime {
             return HOST_CONTINUE;
         }
         if time.is_nan() {
-            self.raise(
-                "`every` computed an invalid start time (NaN)".to_string(),
-                NO_SPAN,
-            );
+            self.raise("`every` computed an invalid start time (NaN)".to_string(), NO_SPAN);
             return HOST_ERROR;
         }
         self.sleep_until(time)

@@ -11,10 +11,7 @@ use usim_runtime::*;
 
 /// Runs one root `main` and, as its child, a `worker` with this step.
 fn run_worker(step: StepFn) -> common::Ran {
-    let kinds = vec![
-        kind("main", spawns_worker, 2, 0),
-        kind("worker", step, 4, 0),
-    ];
+    let kinds = vec![kind("main", spawns_worker, 2, 0), kind("worker", step, 4, 0)];
     run_fifo(&program(kinds, vec![root(0, &[])], None))
 }
 
@@ -51,10 +48,7 @@ fn a_negative_delay_is_an_error_with_span_time_and_process() {
             process: "worker#2".to_string(),
         }
     );
-    assert_eq!(
-        ran.output, "2 about to fail\n",
-        "output before the error is kept"
-    );
+    assert_eq!(ran.output, "2 about to fail\n", "output before the error is kept");
     assert_eq!(ran.outcome.end_time, 2.0);
     assert_eq!(ran.outcome.events, 3);
     assert!(!ran.outcome.stopped);
@@ -79,15 +73,9 @@ step!(at_nan, |cx| cx.wait(cx.at(f64::NAN, NO_SPAN), 1));
 #[test]
 fn at_in_the_past_or_nan_is_an_error() {
     let error = error_of(&run_worker(at_in_the_past));
-    assert_eq!(
-        error.message,
-        "`at(1.5)` is in the past: the time is already 2"
-    );
+    assert_eq!(error.message, "`at(1.5)` is in the past: the time is already 2");
     assert_eq!((error.span, error.time), (Some((1, 2)), 2.0));
-    assert_eq!(
-        error_of(&run_worker(at_nan)).message,
-        "`at` needs a time, got NaN"
-    );
+    assert_eq!(error_of(&run_worker(at_nan)).message, "`at` needs a time, got NaN");
 }
 
 step!(divides_by_zero, |cx| {
@@ -111,15 +99,9 @@ fn inline_errors_get_their_messages() {
     assert_eq!(error.message, "division by zero");
     assert_eq!(error.span, Some((30, 35)));
     assert_eq!(error.process, "worker#2");
-    assert_eq!(
-        error_of(&run_worker(bad_period)).message,
-        "`every` period must be greater than 0"
-    );
+    assert_eq!(error_of(&run_worker(bad_period)).message, "`every` period must be greater than 0");
     let error = error_of(&run_worker(bad_index));
-    assert_eq!(
-        error.message,
-        "index 5 is out of bounds for an array of length 3"
-    );
+    assert_eq!(error.message, "index 5 is out of bounds for an array of length 3");
     assert_eq!(error.span, Some((7, 12)));
 }
 
@@ -155,11 +137,8 @@ step!(idle, |_cx| STEP_DONE);
 
 #[test]
 fn awaiting_a_cancelled_process_fails_at_once() {
-    let kinds = vec![
-        kind("main", spawns_worker, 2, 0),
-        kind("worker", cancelled_then_awaited, 2, 0),
-        kind("idle", idle, 2, 0),
-    ];
+    let kinds =
+        vec![kind("main", spawns_worker, 2, 0), kind("worker", cancelled_then_awaited, 2, 0), kind("idle", idle, 2, 0)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
     assert_eq!(
         error_of(&ran),
@@ -199,23 +178,11 @@ step!(exits_unopened_scope, |cx| cx.wait(cx.scope_exit(), 1));
 #[test]
 fn contract_violations_are_internal_errors() {
     let cases: [(StepFn, &str); 5] = [
-        (
-            suspends_without_waiting,
-            "a step returned STEP_SUSPENDED without registering a wait",
-        ),
-        (
-            waits_twice,
-            "a process registered a second wait in one step",
-        ),
-        (
-            spawns_unknown_kind,
-            "spawn of process kind 9, which does not exist",
-        ),
+        (suspends_without_waiting, "a step returned STEP_SUSPENDED without registering a wait"),
+        (waits_twice, "a process registered a second wait in one step"),
+        (spawns_unknown_kind, "spawn of process kind 9, which does not exist"),
         (returns_garbage, "a step returned the unknown code 77"),
-        (
-            exits_unopened_scope,
-            "a scope was closed that was never opened",
-        ),
+        (exits_unopened_scope, "a scope was closed that was never opened"),
     ];
     for (step, message) in cases {
         let error = error_of(&run_worker(step));
@@ -235,9 +202,7 @@ step!(chatty, |cx| {
 #[test]
 fn long_output_arrives_whole_and_in_order() {
     let ran = run_worker(chatty);
-    let expected: String = (0..5_000)
-        .map(|line| format!("line {line:05} of the chatty process\n"))
-        .collect();
+    let expected: String = (0..5_000).map(|line| format!("line {line:05} of the chatty process\n")).collect();
     assert!(expected.len() > 64 * 1024);
     assert_eq!(ran.output, expected);
     assert_eq!(ran.outcome.error, None);
@@ -247,10 +212,7 @@ struct BrokenPipe;
 
 impl Write for BrokenPipe {
     fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-        Err(io::Error::new(
-            io::ErrorKind::BrokenPipe,
-            "the reader went away",
-        ))
+        Err(io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -265,23 +227,28 @@ step!(says_hello, |cx| {
 
 #[test]
 fn a_failing_writer_is_a_runtime_error() {
-    let model = program(
-        vec![kind("hello", says_hello, 2, 0)],
-        vec![root(0, &[])],
-        None,
-    );
-    let config = RunConfig {
-        seed: 0,
-        horizon: None,
-        tie_order: TieOrder::Fifo,
-        output: Box::new(BrokenPipe),
-    };
+    let model = program(vec![kind("hello", says_hello, 2, 0)], vec![root(0, &[])], None);
+    let config = RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(BrokenPipe) };
     let outcome = run(&model, config);
     let error = outcome.error.expect("writing fails");
-    assert_eq!(
-        error.message,
-        "cannot write the output: the reader went away"
-    );
+    assert_eq!(error.message, "cannot write the output: the reader went away");
     assert_eq!(error.process, "");
     assert_eq!(outcome.events, 1);
+}
+
+// Reads the header; lowers `stack_left` as a `fn` call would, then yields.
+step!(reads_header, |cx| {
+    let (now, left) = cx.with_rt(|rt| (rt.header.now, rt.header.stack_left));
+    cx.print(format_args!("now {now}, full budget: {}", left == STACK_BUDGET));
+    cx.with_rt(|rt| rt.header.stack_left -= 100);
+    if cx.state() == 1 {
+        return STEP_DONE;
+    }
+    cx.wait(cx.delay(1.5, NO_SPAN), 1)
+});
+
+#[test]
+fn every_step_starts_with_the_time_and_a_full_stack_budget() {
+    let ran = run_fifo(&program(vec![kind("p", reads_header, 2, 0)], vec![root(0, &[])], None));
+    assert_eq!(ran.output, "now 0, full budget: true\nnow 1.5, full budget: true\n");
 }

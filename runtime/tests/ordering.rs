@@ -48,11 +48,7 @@ step!(c02_c, |cx| {
 
 #[test]
 fn c02_delay_zero_instant_and_spawn_order() {
-    let kinds = vec![
-        kind("a", c02_a, 2, 0),
-        kind("b", c02_b, 2, 0),
-        kind("c", c02_c, 2, 0),
-    ];
+    let kinds = vec![kind("a", c02_a, 2, 0), kind("b", c02_b, 2, 0), kind("c", c02_c, 2, 0)];
     let ran = run_fifo(&program(kinds, vec![root(A, &[]), root(B, &[])], None));
     assert_eq!(
         ran.output,
@@ -105,10 +101,7 @@ step!(c03_slow, |cx| loop {
 fn c03_every_keeps_its_rate_and_catches_up() {
     let kinds = vec![kind("slow", c03_slow, 5, 0)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
-    assert_eq!(
-        ran.output,
-        "0 tick 0\n2 tick 1\n7 tick 2\n7 tick 3\n8 tick 4\n8 done\n"
-    );
+    assert_eq!(ran.output, "0 tick 0\n2 tick 1\n7 tick 2\n7 tick 3\n8 tick 4\n8 done\n");
     // Start, the wake-ups at 2, 7 (delay) and 8: the iterations due at 0 and
     // 7 ran without suspending.
     assert_eq!(ran.outcome.events, 4);
@@ -151,11 +144,7 @@ step!(c09_b, |cx| {
 
 #[test]
 fn c05_horizon_is_inclusive() {
-    let mut model = program(
-        vec![kind("tick", every_tick, 4, 0)],
-        vec![root(0, &[])],
-        Some(10.0),
-    );
+    let mut model = program(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0));
     model.globals[0] = 5.0f64.to_bits();
     let ran = run_fifo(&model);
     assert_eq!(ran.output, "0\n5\n10\n");
@@ -166,19 +155,11 @@ fn c05_horizon_is_inclusive() {
 
 #[test]
 fn the_configured_horizon_overrides_the_programs() {
-    let mut model = program(
-        vec![kind("tick", every_tick, 4, 0)],
-        vec![root(0, &[])],
-        Some(10.0),
-    );
+    let mut model = program(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0));
     model.globals[0] = 5.0f64.to_bits();
     let capture = common::Capture::default();
-    let config = RunConfig {
-        seed: 0,
-        horizon: Some(12.5),
-        tie_order: TieOrder::Fifo,
-        output: Box::new(capture.clone()),
-    };
+    let config =
+        RunConfig { seed: 0, horizon: Some(12.5), tie_order: TieOrder::Fifo, output: Box::new(capture.clone()) };
     let outcome = run(&model, config);
     assert_eq!(capture.text(), "0\n5\n10\n");
     assert_eq!(outcome.end_time, 12.5);
@@ -186,11 +167,8 @@ fn the_configured_horizon_overrides_the_programs() {
 
 #[test]
 fn c09_a_due_iteration_starts_without_suspending() {
-    let mut model = program(
-        vec![kind("a", every_a, 4, 0), kind("b", c09_b, 2, 0)],
-        vec![root(0, &[]), root(1, &[])],
-        Some(0.0),
-    );
+    let mut model =
+        program(vec![kind("a", every_a, 4, 0), kind("b", c09_b, 2, 0)], vec![root(0, &[]), root(1, &[])], Some(0.0));
     model.globals[0] = 1.0f64.to_bits();
     let ran = run_fifo(&model);
     assert_eq!(ran.output, "0 a\n0 b\n");
@@ -240,19 +218,12 @@ step!(sleep_then_say, |cx| match cx.state() {
 fn events_just_after_the_horizon_do_not_run() {
     let just_after = f64::from_bits(10.0f64.to_bits() + 1);
     let kinds = vec![kind("sleeper", sleep_then_say, 3, 1)];
-    let roots = vec![
-        root(0, &[10.0f64.to_bits()]),
-        root(0, &[just_after.to_bits()]),
-    ];
+    let roots = vec![root(0, &[10.0f64.to_bits()]), root(0, &[just_after.to_bits()])];
     let ran = run_fifo(&program(kinds, roots, Some(10.0)));
     assert_eq!(ran.output, "10 woke\n");
     assert_eq!(ran.outcome.end_time, 10.0);
     assert_eq!(ran.outcome.events, 3);
-    assert_eq!(
-        ran.outcome.waiting,
-        vec![],
-        "delayed processes are not listed"
-    );
+    assert_eq!(ran.outcome.waiting, vec![], "delayed processes are not listed");
 }
 
 #[test]
@@ -267,11 +238,7 @@ fn without_a_horizon_the_run_ends_at_the_last_event() {
 #[test]
 fn a_horizon_beyond_the_last_event_is_the_end_time() {
     let kinds = vec![kind("sleeper", sleep_then_say, 3, 1)];
-    let ran = run_fifo(&program(
-        kinds,
-        vec![root(0, &[1.0f64.to_bits()])],
-        Some(50.0),
-    ));
+    let ran = run_fifo(&program(kinds, vec![root(0, &[1.0f64.to_bits()])], Some(50.0)));
     assert_eq!(ran.outcome.end_time, 50.0);
 }
 
@@ -297,22 +264,10 @@ step!(at_now, |cx| match cx.state() {
 
 #[test]
 fn at_resumes_at_exactly_its_time() {
-    let kinds = vec![
-        kind("at", at_exact, 3, 1),
-        kind("now", at_now, 2, 0),
-        kind("c", c02_c, 2, 0),
-    ];
-    let roots = vec![
-        root(0, &[0.3f64.to_bits()]),
-        root(0, &[(1.0f64 / 3.0).to_bits()]),
-        root(1, &[]),
-        root(2, &[]),
-    ];
+    let kinds = vec![kind("at", at_exact, 3, 1), kind("now", at_now, 2, 0), kind("c", c02_c, 2, 0)];
+    let roots = vec![root(0, &[0.3f64.to_bits()]), root(0, &[(1.0f64 / 3.0).to_bits()]), root(1, &[]), root(2, &[])];
     let ran = run_fifo(&program(kinds, roots, None));
-    assert_eq!(
-        ran.output,
-        "0 c start\n0 after at(now)\n0.3 at, exact: true\n0.3333333333333333 at, exact: true\n"
-    );
+    assert_eq!(ran.output, "0 c start\n0 after at(now)\n0.3 at, exact: true\n0.3333333333333333 at, exact: true\n");
 }
 
 // Random tie order: six processes print at 0 and at 1; slot 2 = id.
@@ -342,10 +297,7 @@ fn sorted_lines(text: &str) -> Vec<&str> {
 fn random_tie_order_is_seeded_and_shuffles() {
     let model = six_named();
     let fifo = run_fifo(&model).output;
-    assert_eq!(
-        fifo,
-        "0\n1\n2\n3\n4\n5\n0 again\n1 again\n2 again\n3 again\n4 again\n5 again\n"
-    );
+    assert_eq!(fifo, "0\n1\n2\n3\n4\n5\n0 again\n1 again\n2 again\n3 again\n4 again\n5 again\n");
     let mut shuffled_seeds = 0;
     for seed in 0..20 {
         let first = run_with(&model, seed, TieOrder::Random);
@@ -353,31 +305,19 @@ fn random_tie_order_is_seeded_and_shuffles() {
         assert_eq!(first.output, second.output, "seed {seed} must replay");
         assert_eq!(sorted_lines(&first.output), sorted_lines(&fifo));
         let lines: Vec<&str> = first.output.lines().collect();
-        assert!(
-            lines[..6].iter().all(|line| !line.contains("again")),
-            "time 0 first"
-        );
+        assert!(lines[..6].iter().all(|line| !line.contains("again")), "time 0 first");
         if first.output != fifo {
             shuffled_seeds += 1;
         }
     }
-    assert!(
-        shuffled_seeds >= 15,
-        "only {shuffled_seeds} of 20 seeds shuffled"
-    );
-    assert_ne!(
-        run_with(&model, 3, TieOrder::Random).output,
-        run_with(&model, 4, TieOrder::Random).output
-    );
+    assert!(shuffled_seeds >= 15, "only {shuffled_seeds} of 20 seeds shuffled");
+    assert_ne!(run_with(&model, 3, TieOrder::Random).output, run_with(&model, 4, TieOrder::Random).output);
 }
 
 // Draws three model random numbers (and yields between draws).
 step!(draws, |cx| {
     let state = cx.state();
-    cx.print(format_args!(
-        "draw {}",
-        cx.with_rt(|rt| rt.rng().next_u64())
-    ));
+    cx.print(format_args!("draw {}", cx.with_rt(|rt| rt.rng().next_u64())));
     if state == 2 {
         return STEP_DONE;
     }
@@ -387,26 +327,14 @@ step!(draws, |cx| {
 #[test]
 fn tie_order_does_not_change_the_model_random_numbers() {
     let kinds = vec![kind("draws", draws, 2, 0), kind("named", named, 3, 1)];
-    let model = program(
-        kinds,
-        vec![root(0, &[]), root(1, &[1]), root(1, &[2])],
-        None,
-    );
+    let model = program(kinds, vec![root(0, &[]), root(1, &[1]), root(1, &[2])], None);
     let draws_of = |output: String| -> Vec<String> {
-        output
-            .lines()
-            .filter(|line| line.starts_with("draw"))
-            .map(str::to_string)
-            .collect()
+        output.lines().filter(|line| line.starts_with("draw")).map(str::to_string).collect()
     };
     let fifo = draws_of(run_with(&model, 99, TieOrder::Fifo).output);
     assert_eq!(fifo.len(), 3);
     let random = run_with(&model, 99, TieOrder::Random).output;
-    assert_ne!(
-        random,
-        run_with(&model, 99, TieOrder::Fifo).output,
-        "seed 99 shuffles"
-    );
+    assert_ne!(random, run_with(&model, 99, TieOrder::Fifo).output, "seed 99 shuffles");
     assert_eq!(draws_of(random), fifo);
     assert_ne!(draws_of(run_with(&model, 100, TieOrder::Fifo).output), fifo);
 }
@@ -428,8 +356,5 @@ fn wakeups_due_now_run_before_what_is_scheduled_now() {
     let kinds = vec![kind("waker", wake_and_spawn, 3, 1), kind("c", c02_c, 2, 0)];
     let roots = vec![root(0, &[1]), root(0, &[0])];
     let ran = run_fifo(&program(kinds, roots, None));
-    assert_eq!(
-        ran.output,
-        "1 woke, spawning: 1\n1 woke, spawning: 0\n1 c start\n"
-    );
+    assert_eq!(ran.output, "1 woke, spawning: 1\n1 woke, spawning: 0\n1 c start\n");
 }

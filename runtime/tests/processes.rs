@@ -78,11 +78,7 @@ step!(c04_main, |cx| loop {
 });
 
 fn c04_kinds() -> Vec<ProcessKind> {
-    vec![
-        kind_returning("square", square, 4, 1, 3),
-        kind("sleeper", sleeper, 2, 0),
-        kind("main", c04_main, 6, 0),
-    ]
+    vec![kind_returning("square", square, 4, 1, 3), kind("sleeper", sleeper, 2, 0), kind("main", c04_main, 6, 0)]
 }
 
 #[test]
@@ -134,21 +130,15 @@ step!(joins_main, |cx| match cx.state() {
     _ => {
         let handle = cx.global(0) as i64;
         let code = cx.join(handle, NO_SPAN);
-        cx.say(format_args!(
-            "main: join returned {code}, got {}",
-            cx.result(handle, 0)
-        ));
+        cx.say(format_args!("main: join returned {code}, got {}", cx.result(handle, 0)));
         STEP_DONE
     }
 });
 
 #[test]
 fn joiners_wake_in_the_order_they_began_to_wait() {
-    let kinds = vec![
-        kind("main", joins_main, 2, 0),
-        kind_returning("worker", worker, 3, 0, 2),
-        kind("joiner", joiner, 3, 1),
-    ];
+    let kinds =
+        vec![kind("main", joins_main, 2, 0), kind_returning("worker", worker, 3, 0, 2), kind("joiner", joiner, 3, 1)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
     assert_eq!(
         ran.output,
@@ -189,10 +179,7 @@ step!(result_twice, |cx| loop {
 
 #[test]
 fn results_outlive_the_frame_they_were_computed_in() {
-    let kinds = vec![
-        kind_returning("square", square, 4, 1, 3),
-        kind("main", result_twice, 4, 0),
-    ];
+    let kinds = vec![kind_returning("square", square, 4, 1, 3), kind("main", result_twice, 4, 0)];
     let ran = run_fifo(&program(kinds, vec![root(1, &[])], None));
     assert_eq!(ran.output, "15 25 100 slots 2\n");
 }
@@ -214,11 +201,7 @@ step!(cancel_delayed, |cx| match cx.state() {
 
 #[test]
 fn a_cancelled_process_never_wakes() {
-    let kinds = vec![
-        kind("square", square, 4, 1),
-        kind("sleeper", sleeper, 2, 0),
-        kind("main", cancel_delayed, 3, 0),
-    ];
+    let kinds = vec![kind("square", square, 4, 1), kind("sleeper", sleeper, 2, 0), kind("main", cancel_delayed, 3, 0)];
     let ran = run_fifo(&program(kinds, vec![root(2, &[])], None));
     assert_eq!(ran.output, "1 cancelled\n");
     assert_eq!(ran.outcome.events, 3);
@@ -254,11 +237,7 @@ step!(cancel_awaited, |cx| match cx.state() {
 
 #[test]
 fn processes_awaiting_a_cancelled_one_get_an_error() {
-    let kinds = vec![
-        kind("main", cancel_awaited, 2, 0),
-        kind("sleeper", sleeper, 2, 0),
-        kind("waiter", waiter, 2, 0),
-    ];
+    let kinds = vec![kind("main", cancel_awaited, 2, 0), kind("sleeper", sleeper, 2, 0), kind("waiter", waiter, 2, 0)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
     assert_eq!(ran.output, "3 cancelled the sleeper\n");
     let error = ran.outcome.error.expect("the waiter fails");
@@ -297,10 +276,7 @@ step!(awaits_self_canceller, |cx| loop {
 
 #[test]
 fn a_process_can_cancel_itself() {
-    let kinds = vec![
-        kind("main", awaits_self_canceller, 2, 0),
-        kind("quitter", self_canceller, 2, 0),
-    ];
+    let kinds = vec![kind("main", awaits_self_canceller, 2, 0), kind("quitter", self_canceller, 2, 0)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
     assert_eq!(ran.output, "0 about to cancel myself\n");
     let error = ran.outcome.error.expect("main fails");
@@ -477,16 +453,9 @@ fn a_deadlock_is_reported_in_the_waiting_list() {
         kind("p", awaits_global, 3, 1),
         kind("napper", sleep_then_say, 3, 1),
     ];
-    let ran = run_fifo(&program(
-        kinds,
-        vec![root(0, &[]), root(1, &[])],
-        Some(50.0),
-    ));
-    let waiting = |process: &str, on: &str, since: f64| Waiting {
-        process: process.to_string(),
-        on: on.to_string(),
-        since,
-    };
+    let ran = run_fifo(&program(kinds, vec![root(0, &[]), root(1, &[])], Some(50.0)));
+    let waiting =
+        |process: &str, on: &str, since: f64| Waiting { process: process.to_string(), on: on.to_string(), since };
     assert_eq!(
         ran.outcome.waiting,
         vec![
@@ -554,10 +523,7 @@ step!(many, |cx| loop {
 
 #[test]
 fn frames_are_reused() {
-    let kinds = vec![
-        kind("many", many, 5, 0),
-        kind_returning("short", short, 4, 1, 3),
-    ];
+    let kinds = vec![kind("many", many, 5, 0), kind_returning("short", short, 4, 1, 3)];
     let ran = run_fifo(&program(kinds, vec![root(0, &[])], None));
     assert_eq!(ran.output, "0 total 99990000 slots 4\n");
     // many: start + 10_000 joins + 1_000 scope exits; shorts: 2 steps each.

@@ -13,11 +13,7 @@ use usim_runtime::*;
 /// the step's pointers as `$cx: Ctx`.
 macro_rules! step {
     ($name:ident, |$cx:ident| $body:expr) => {
-        unsafe extern "C" fn $name(
-            frame: *mut u64,
-            globals: *mut u64,
-            rt: *mut usim_runtime::Runtime,
-        ) -> u32 {
+        unsafe extern "C" fn $name(frame: *mut u64, globals: *mut u64, rt: *mut usim_runtime::Runtime) -> u32 {
             // SAFETY: the runtime passes a step pointers valid for its whole run,
             // and every kind in these tests declares enough slots for its step.
             let $cx = unsafe { crate::common::Ctx::new(frame, globals, rt) };
@@ -49,45 +45,20 @@ impl Write for Capture {
 
 /// A process kind without a return value.
 pub fn kind(name: &str, step: StepFn, frame_slots: u32, param_slots: u32) -> ProcessKind {
-    ProcessKind {
-        name: name.to_string(),
-        step,
-        frame_slots,
-        param_slots,
-        result_start: 0,
-        result_slots: 0,
-    }
+    ProcessKind { name: name.to_string(), step, frame_slots, param_slots, result_start: 0, result_slots: 0 }
 }
 
 /// A process kind returning one slot, kept at `result_start`.
-pub fn kind_returning(
-    name: &str,
-    step: StepFn,
-    frame_slots: u32,
-    param_slots: u32,
-    result_start: u32,
-) -> ProcessKind {
-    ProcessKind {
-        result_start,
-        result_slots: 1,
-        ..kind(name, step, frame_slots, param_slots)
-    }
+pub fn kind_returning(name: &str, step: StepFn, frame_slots: u32, param_slots: u32, result_start: u32) -> ProcessKind {
+    ProcessKind { result_start, result_slots: 1, ..kind(name, step, frame_slots, param_slots) }
 }
 
 pub fn root(kind: u32, args: &[u64]) -> Root {
-    Root {
-        kind,
-        args: args.to_vec(),
-    }
+    Root { kind, args: args.to_vec() }
 }
 
 pub fn program(kinds: Vec<ProcessKind>, roots: Vec<Root>, horizon: Option<f64>) -> Program {
-    Program {
-        kinds,
-        globals: vec![0; 4],
-        roots,
-        horizon,
-    }
+    Program { kinds, globals: vec![0; 4], roots, horizon }
 }
 
 /// A run's outcome and everything it printed.
@@ -98,17 +69,9 @@ pub struct Ran {
 
 pub fn run_with(program: &Program, seed: u64, tie_order: TieOrder) -> Ran {
     let capture = Capture::default();
-    let config = RunConfig {
-        seed,
-        horizon: None,
-        tie_order,
-        output: Box::new(capture.clone()),
-    };
+    let config = RunConfig { seed, horizon: None, tie_order, output: Box::new(capture.clone()) };
     let outcome = run(program, config);
-    Ran {
-        outcome,
-        output: capture.text(),
-    }
+    Ran { outcome, output: capture.text() }
 }
 
 pub fn run_fifo(program: &Program) -> Ran {
@@ -215,8 +178,7 @@ impl Ctx {
 
     /// After a host call that always waits (or fails).
     pub fn wait(&self, code: u32, resume_at: u64) -> u32 {
-        self.pause(code, resume_at)
-            .expect("the host call should have suspended")
+        self.pause(code, resume_at).expect("the host call should have suspended")
     }
 
     pub fn spawn(&self, kind: u32, args: &[u64]) -> i64 {
