@@ -929,3 +929,34 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every registered host function has a signature codegen knows, and every
+    /// host built-in of the stdlib table is registered: cranelift-jit would
+    /// otherwise fall back to a dlsym lookup at link time.
+    #[test]
+    fn every_host_symbol_is_registered_with_a_signature() {
+        let symbols = host_symbols();
+        let names: Vec<&str> = symbols.iter().map(|(n, _)| *n).collect();
+        for name in &names {
+            assert!(
+                fixed_host_sig(name).is_some() || stdlib_host_sig(name).is_some(),
+                "host symbol `{name}` has no signature in codegen"
+            );
+        }
+        for builtin in stdlib::builtins() {
+            for sig in builtin.signatures {
+                if let stdlib::Impl::Host { symbol, .. } = sig.imp {
+                    assert!(names.contains(&symbol), "stdlib symbol `{symbol}` is not registered");
+                }
+            }
+        }
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "a host symbol is registered twice");
+    }
+}
