@@ -53,7 +53,6 @@ struct Model {
     source: String,
 }
 
-#[allow(clippy::disallowed_methods)] // The binary is where file IO belongs.
 fn read_model(path: &str) -> Result<Model, u8> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -120,7 +119,7 @@ fn execute(cli: Cli) -> u8 {
                 Err(code) => return code,
             };
             let text = match stage {
-                EmitStage::Ast => usim_compiler::emit_ast(&model.source).map(|(t, w)| (t, w)),
+                EmitStage::Ast => usim_compiler::emit_ast(&model.source),
                 EmitStage::Ir => usim_compiler::lower_source(&model.source, &[]).map(|(m, w)| (m.to_text(), w)),
                 EmitStage::Clif => usim_compiler::compile_source(&model.source, &[], true).map(|(c, w)| {
                     let text: Vec<String> = c.clif.iter().map(|(name, clif)| format!("; {name}\n{clif}")).collect();

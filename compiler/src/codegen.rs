@@ -231,7 +231,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             plain_flags: MemFlagsData::new(),
         };
         gen.generate()?;
-        gen.builder.finalize(frontend_config.clone());
+        gen.builder.finalize(frontend_config);
         if want_clif {
             clif.push((func.name.clone(), ctx.func.display().to_string()));
         }

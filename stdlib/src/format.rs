@@ -13,11 +13,7 @@ pub fn write_float<W: fmt::Write + ?Sized>(out: &mut W, value: f64) -> fmt::Resu
 
 /// Writes a float as `{x:.N}` shows it: rounded to `decimals` digits after the
 /// point, as Rust's `{:.N}` does (`2.00`, `0.333`, `NaN`, `inf`).
-pub fn write_float_prec<W: fmt::Write + ?Sized>(
-    out: &mut W,
-    value: f64,
-    decimals: u32,
-) -> fmt::Result {
+pub fn write_float_prec<W: fmt::Write + ?Sized>(out: &mut W, value: f64, decimals: u32) -> fmt::Result {
     // A `u32` always fits in a `usize` on the 32- and 64-bit targets Cranelift
     // supports; saturating keeps the conversion total anyway.
     let precision = usize::try_from(decimals).unwrap_or(usize::MAX);

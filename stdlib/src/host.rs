@@ -125,13 +125,7 @@ pub unsafe extern "C" fn usim_lognormal(rt: *mut Runtime, mean: f64, sd: f64, sp
 ///
 /// # Safety
 /// `rt` is null or points to the live runtime, not otherwise borrowed.
-pub unsafe extern "C" fn usim_triangular(
-    rt: *mut Runtime,
-    lo: f64,
-    mode: f64,
-    hi: f64,
-    span: i64,
-) -> f64 {
+pub unsafe extern "C" fn usim_triangular(rt: *mut Runtime, lo: f64, mode: f64, hi: f64, span: i64) -> f64 {
     // SAFETY: as in `usim_round`.
     let Some(rt) = (unsafe { rt.as_mut() }) else {
         return 0.0;
@@ -193,10 +187,7 @@ pub unsafe extern "C" fn usim_text_str(rt: *mut Runtime, ptr: *const u8, len: u6
         return;
     };
     // No real literal comes near `isize::MAX` bytes, the most a slice may span.
-    let Some(len) = usize::try_from(len)
-        .ok()
-        .filter(|&len| len <= isize::MAX as usize)
-    else {
+    let Some(len) = usize::try_from(len).ok().filter(|&len| len <= isize::MAX as usize) else {
         return;
     };
     if len == 0 || ptr.is_null() {
@@ -258,8 +249,7 @@ pub unsafe extern "C" fn usim_text_bool(rt: *mut Runtime, value: u8) {
     let Some(rt) = (unsafe { rt.as_mut() }) else {
         return;
     };
-    rt.text()
-        .push_str(if value != 0 { "true" } else { "false" });
+    rt.text().push_str(if value != 0 { "true" } else { "false" });
 }
 
 /// Ends a `print`: the text built so far becomes one output line.

@@ -16,10 +16,7 @@ fn whole_to_int(function: &str, whole: f64, original: f64) -> Result<i64, String
     } else if original.is_nan() {
         Err(format!("{function}(x) of NaN has no int value"))
     } else {
-        Err(format!(
-            "{function}(x) is out of the int range, got {function}({})",
-            format_float(original)
-        ))
+        Err(format!("{function}(x) is out of the int range, got {function}({})", format_float(original)))
     }
 }
 
@@ -75,14 +72,8 @@ mod tests {
 
     #[test]
     fn nan_and_out_of_range_are_errors() {
-        assert_eq!(
-            round_to_int(f64::NAN),
-            Err("round(x) of NaN has no int value".to_string())
-        );
-        assert_eq!(
-            truncate_to_int(f64::NAN),
-            Err("int(x) of NaN has no int value".to_string())
-        );
+        assert_eq!(round_to_int(f64::NAN), Err("round(x) of NaN has no int value".to_string()));
+        assert_eq!(truncate_to_int(f64::NAN), Err("int(x) of NaN has no int value".to_string()));
         assert_eq!(
             round_to_int(1e19),
             Err("round(x) is out of the int range, got round(10000000000000000000)".to_string())

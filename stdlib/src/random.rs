@@ -14,10 +14,7 @@ const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
 pub fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> Result<f64, String> {
     let call = || format!("uniform({}, {})", format_float(lo), format_float(hi));
     if !lo.is_finite() || !hi.is_finite() {
-        return Err(format!(
-            "uniform(lo, hi) needs finite bounds, got {}",
-            call()
-        ));
+        return Err(format!("uniform(lo, hi) needs finite bounds, got {}", call()));
     }
     if lo > hi {
         return Err(format!("uniform(lo, hi) needs lo <= hi, got {}", call()));
@@ -28,20 +25,14 @@ pub fn uniform<R: Rng + ?Sized>(rng: &mut R, lo: f64, hi: f64) -> Result<f64, St
     // Fails only when `hi - lo` overflows to infinity.
     match Uniform::new(lo, hi) {
         Ok(distribution) => Ok(distribution.sample(rng)),
-        Err(_) => Err(format!(
-            "uniform(lo, hi) needs a range that fits in a float, got {}",
-            call()
-        )),
+        Err(_) => Err(format!("uniform(lo, hi) needs a range that fits in a float, got {}", call())),
     }
 }
 
 /// An exponentially distributed float with the given mean (not rate).
 pub fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Result<f64, String> {
     if mean.is_nan() || mean <= 0.0 {
-        return Err(format!(
-            "exponential(mean) needs a mean > 0, got {}",
-            format_float(mean)
-        ));
+        return Err(format!("exponential(mean) needs a mean > 0, got {}", format_float(mean)));
     }
     if mean.is_infinite() {
         return Err("exponential(mean) needs a finite mean, got inf".to_string());
@@ -54,16 +45,10 @@ pub fn exponential<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Result<f64, Strin
 /// A normally distributed float; `sd = 0` gives exactly `mean`.
 pub fn normal<R: Rng + ?Sized>(rng: &mut R, mean: f64, sd: f64) -> Result<f64, String> {
     if !mean.is_finite() {
-        return Err(format!(
-            "normal(mean, sd) needs a finite mean, got {}",
-            format_float(mean)
-        ));
+        return Err(format!("normal(mean, sd) needs a finite mean, got {}", format_float(mean)));
     }
     if sd.is_nan() || sd < 0.0 {
-        return Err(format!(
-            "normal(mean, sd) needs an sd >= 0, got {}",
-            format_float(sd)
-        ));
+        return Err(format!("normal(mean, sd) needs an sd >= 0, got {}", format_float(sd)));
     }
     if sd.is_infinite() {
         return Err("normal(mean, sd) needs a finite sd, got inf".to_string());
@@ -81,19 +66,13 @@ pub fn normal<R: Rng + ?Sized>(rng: &mut R, mean: f64, sd: f64) -> Result<f64, S
 /// (not those of its logarithm) are `mean` and `sd`; `sd = 0` gives `mean`.
 pub fn lognormal<R: Rng + ?Sized>(rng: &mut R, mean: f64, sd: f64) -> Result<f64, String> {
     if mean.is_nan() || mean <= 0.0 {
-        return Err(format!(
-            "lognormal(mean, sd) needs a mean > 0, got {}",
-            format_float(mean)
-        ));
+        return Err(format!("lognormal(mean, sd) needs a mean > 0, got {}", format_float(mean)));
     }
     if mean.is_infinite() {
         return Err("lognormal(mean, sd) needs a finite mean, got inf".to_string());
     }
     if sd.is_nan() || sd < 0.0 {
-        return Err(format!(
-            "lognormal(mean, sd) needs an sd >= 0, got {}",
-            format_float(sd)
-        ));
+        return Err(format!("lognormal(mean, sd) needs an sd >= 0, got {}", format_float(sd)));
     }
     if sd.is_infinite() {
         return Err("lognormal(mean, sd) needs a finite sd, got inf".to_string());
@@ -122,37 +101,16 @@ pub fn lognormal<R: Rng + ?Sized>(rng: &mut R, mean: f64, sd: f64) -> Result<f64
 
 /// A triangularly distributed float in `[lo, hi]` peaking at `mode`;
 /// `triangular(a, a, a)` is `a`.
-pub fn triangular<R: Rng + ?Sized>(
-    rng: &mut R,
-    lo: f64,
-    mode: f64,
-    hi: f64,
-) -> Result<f64, String> {
-    let call = || {
-        format!(
-            "triangular({}, {}, {})",
-            format_float(lo),
-            format_float(mode),
-            format_float(hi)
-        )
-    };
+pub fn triangular<R: Rng + ?Sized>(rng: &mut R, lo: f64, mode: f64, hi: f64) -> Result<f64, String> {
+    let call = || format!("triangular({}, {}, {})", format_float(lo), format_float(mode), format_float(hi));
     if !lo.is_finite() || !mode.is_finite() || !hi.is_finite() {
-        return Err(format!(
-            "triangular(lo, mode, hi) needs finite arguments, got {}",
-            call()
-        ));
+        return Err(format!("triangular(lo, mode, hi) needs finite arguments, got {}", call()));
     }
     if lo > mode || mode > hi {
-        return Err(format!(
-            "triangular(lo, mode, hi) needs lo <= mode <= hi, got {}",
-            call()
-        ));
+        return Err(format!("triangular(lo, mode, hi) needs lo <= mode <= hi, got {}", call()));
     }
     if !(hi - lo).is_finite() {
-        return Err(format!(
-            "triangular(lo, mode, hi) needs a range that fits in a float, got {}",
-            call()
-        ));
+        return Err(format!("triangular(lo, mode, hi) needs a range that fits in a float, got {}", call()));
     }
     if lo == hi {
         return Ok(lo);
@@ -167,9 +125,7 @@ pub fn triangular<R: Rng + ?Sized>(
 /// An int in `[lo, hi]`, both ends included; `randint(a, a)` is `a`.
 pub fn randint<R: Rng + ?Sized>(rng: &mut R, lo: i64, hi: i64) -> Result<i64, String> {
     if lo > hi {
-        return Err(format!(
-            "randint(lo, hi) needs lo <= hi, got randint({lo}, {hi})"
-        ));
+        return Err(format!("randint(lo, hi) needs lo <= hi, got randint({lo}, {hi})"));
     }
     match Uniform::new_inclusive(lo, hi) {
         Ok(distribution) => Ok(distribution.sample(rng)),
@@ -180,10 +136,7 @@ pub fn randint<R: Rng + ?Sized>(rng: &mut R, lo: i64, hi: i64) -> Result<i64, St
 /// `true` with probability `p`.
 pub fn bernoulli<R: Rng + ?Sized>(rng: &mut R, p: f64) -> Result<bool, String> {
     if !(0.0..=1.0).contains(&p) {
-        return Err(format!(
-            "bernoulli(p) needs 0 <= p <= 1, got {}",
-            format_float(p)
-        ));
+        return Err(format!("bernoulli(p) needs 0 <= p <= 1, got {}", format_float(p)));
     }
     match Bernoulli::new(p) {
         Ok(distribution) => Ok(distribution.sample(rng)),
@@ -194,10 +147,7 @@ pub fn bernoulli<R: Rng + ?Sized>(rng: &mut R, p: f64) -> Result<bool, String> {
 /// A Poisson-distributed int with the given mean; `poisson(0)` is 0.
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> Result<i64, String> {
     if mean.is_nan() || mean < 0.0 {
-        return Err(format!(
-            "poisson(mean) needs a mean >= 0, got {}",
-            format_float(mean)
-        ));
+        return Err(format!("poisson(mean) needs a mean >= 0, got {}", format_float(mean)));
     }
     if mean > Poisson::<f64>::MAX_LAMBDA {
         return Err(format!(
@@ -251,78 +201,24 @@ mod tests {
     fn bad_arguments_name_the_function_and_the_value() {
         let mut r = rng();
         let cases: Vec<(Result<f64, String>, &str)> = vec![
-            (
-                uniform(&mut r, 3.0, 1.0),
-                "uniform(lo, hi) needs lo <= hi, got uniform(3, 1)",
-            ),
-            (
-                uniform(&mut r, f64::NAN, 1.0),
-                "uniform(lo, hi) needs finite bounds, got uniform(NaN, 1)",
-            ),
-            (
-                uniform(&mut r, 0.0, f64::INFINITY),
-                "uniform(lo, hi) needs finite bounds, got uniform(0, inf)",
-            ),
-            (
-                uniform(&mut r, -f64::MAX, f64::MAX),
-                "uniform(lo, hi) needs a range that fits in a float, got uniform(",
-            ),
-            (
-                exponential(&mut r, -1.0),
-                "exponential(mean) needs a mean > 0, got -1",
-            ),
-            (
-                exponential(&mut r, 0.0),
-                "exponential(mean) needs a mean > 0, got 0",
-            ),
-            (
-                exponential(&mut r, f64::NAN),
-                "exponential(mean) needs a mean > 0, got NaN",
-            ),
-            (
-                exponential(&mut r, f64::INFINITY),
-                "exponential(mean) needs a finite mean, got inf",
-            ),
-            (
-                normal(&mut r, 0.0, -0.5),
-                "normal(mean, sd) needs an sd >= 0, got -0.5",
-            ),
-            (
-                normal(&mut r, f64::NAN, 1.0),
-                "normal(mean, sd) needs a finite mean, got NaN",
-            ),
-            (
-                normal(&mut r, 1.0, f64::NAN),
-                "normal(mean, sd) needs an sd >= 0, got NaN",
-            ),
-            (
-                normal(&mut r, 1.0, f64::INFINITY),
-                "normal(mean, sd) needs a finite sd, got inf",
-            ),
-            (
-                lognormal(&mut r, 0.0, 1.0),
-                "lognormal(mean, sd) needs a mean > 0, got 0",
-            ),
-            (
-                lognormal(&mut r, -3.0, 1.0),
-                "lognormal(mean, sd) needs a mean > 0, got -3",
-            ),
-            (
-                lognormal(&mut r, f64::INFINITY, 1.0),
-                "lognormal(mean, sd) needs a finite mean, got inf",
-            ),
-            (
-                lognormal(&mut r, 10.0, -2.0),
-                "lognormal(mean, sd) needs an sd >= 0, got -2",
-            ),
-            (
-                lognormal(&mut r, 10.0, f64::NAN),
-                "lognormal(mean, sd) needs an sd >= 0, got NaN",
-            ),
-            (
-                lognormal(&mut r, 1e-300, 1e300),
-                "lognormal(mean, sd) needs sd / mean to fit in a float, got lognormal(",
-            ),
+            (uniform(&mut r, 3.0, 1.0), "uniform(lo, hi) needs lo <= hi, got uniform(3, 1)"),
+            (uniform(&mut r, f64::NAN, 1.0), "uniform(lo, hi) needs finite bounds, got uniform(NaN, 1)"),
+            (uniform(&mut r, 0.0, f64::INFINITY), "uniform(lo, hi) needs finite bounds, got uniform(0, inf)"),
+            (uniform(&mut r, -f64::MAX, f64::MAX), "uniform(lo, hi) needs a range that fits in a float, got uniform("),
+            (exponential(&mut r, -1.0), "exponential(mean) needs a mean > 0, got -1"),
+            (exponential(&mut r, 0.0), "exponential(mean) needs a mean > 0, got 0"),
+            (exponential(&mut r, f64::NAN), "exponential(mean) needs a mean > 0, got NaN"),
+            (exponential(&mut r, f64::INFINITY), "exponential(mean) needs a finite mean, got inf"),
+            (normal(&mut r, 0.0, -0.5), "normal(mean, sd) needs an sd >= 0, got -0.5"),
+            (normal(&mut r, f64::NAN, 1.0), "normal(mean, sd) needs a finite mean, got NaN"),
+            (normal(&mut r, 1.0, f64::NAN), "normal(mean, sd) needs an sd >= 0, got NaN"),
+            (normal(&mut r, 1.0, f64::INFINITY), "normal(mean, sd) needs a finite sd, got inf"),
+            (lognormal(&mut r, 0.0, 1.0), "lognormal(mean, sd) needs a mean > 0, got 0"),
+            (lognormal(&mut r, -3.0, 1.0), "lognormal(mean, sd) needs a mean > 0, got -3"),
+            (lognormal(&mut r, f64::INFINITY, 1.0), "lognormal(mean, sd) needs a finite mean, got inf"),
+            (lognormal(&mut r, 10.0, -2.0), "lognormal(mean, sd) needs an sd >= 0, got -2"),
+            (lognormal(&mut r, 10.0, f64::NAN), "lognormal(mean, sd) needs an sd >= 0, got NaN"),
+            (lognormal(&mut r, 1e-300, 1e300), "lognormal(mean, sd) needs sd / mean to fit in a float, got lognormal("),
             (
                 triangular(&mut r, 1.0, 5.0, 3.0),
                 "triangular(lo, mode, hi) needs lo <= mode <= hi, got triangular(1, 5, 3)",
@@ -342,36 +238,15 @@ mod tests {
         ];
         for (result, expected) in cases {
             let message = result.expect_err(expected);
-            assert!(
-                message.starts_with(expected),
-                "{message:?} should start with {expected:?}"
-            );
+            assert!(message.starts_with(expected), "{message:?} should start with {expected:?}");
         }
 
-        assert_eq!(
-            randint(&mut r, 5, 1),
-            Err("randint(lo, hi) needs lo <= hi, got randint(5, 1)".to_string())
-        );
-        assert_eq!(
-            bernoulli(&mut r, 1.5),
-            Err("bernoulli(p) needs 0 <= p <= 1, got 1.5".to_string())
-        );
-        assert_eq!(
-            bernoulli(&mut r, -0.1),
-            Err("bernoulli(p) needs 0 <= p <= 1, got -0.1".to_string())
-        );
-        assert_eq!(
-            bernoulli(&mut r, f64::NAN),
-            Err("bernoulli(p) needs 0 <= p <= 1, got NaN".to_string())
-        );
-        assert_eq!(
-            poisson(&mut r, -1.0),
-            Err("poisson(mean) needs a mean >= 0, got -1".to_string())
-        );
-        assert_eq!(
-            poisson(&mut r, f64::NAN),
-            Err("poisson(mean) needs a mean >= 0, got NaN".to_string())
-        );
+        assert_eq!(randint(&mut r, 5, 1), Err("randint(lo, hi) needs lo <= hi, got randint(5, 1)".to_string()));
+        assert_eq!(bernoulli(&mut r, 1.5), Err("bernoulli(p) needs 0 <= p <= 1, got 1.5".to_string()));
+        assert_eq!(bernoulli(&mut r, -0.1), Err("bernoulli(p) needs 0 <= p <= 1, got -0.1".to_string()));
+        assert_eq!(bernoulli(&mut r, f64::NAN), Err("bernoulli(p) needs 0 <= p <= 1, got NaN".to_string()));
+        assert_eq!(poisson(&mut r, -1.0), Err("poisson(mean) needs a mean >= 0, got -1".to_string()));
+        assert_eq!(poisson(&mut r, f64::NAN), Err("poisson(mean) needs a mean >= 0, got NaN".to_string()));
         assert_eq!(
             poisson(&mut r, f64::INFINITY),
             Err("poisson(mean) needs a mean <= 18440000000000000000, got inf".to_string())
@@ -486,9 +361,7 @@ mod tests {
     #[test]
     fn bernoulli_and_poisson_have_the_requested_means() {
         let mut r = rng();
-        let (rate, _) = moments(100_000, || {
-            f64::from(u8::from(bernoulli(&mut r, 0.3).unwrap()))
-        });
+        let (rate, _) = moments(100_000, || f64::from(u8::from(bernoulli(&mut r, 0.3).unwrap())));
         assert!(close(rate, 0.3, 0.02), "rate {rate}");
         let (small, _) = moments(100_000, || poisson(&mut r, 3.5).unwrap() as f64);
         assert!(close(small, 3.5, 0.02), "mean {small}");

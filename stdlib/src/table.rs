@@ -47,10 +47,7 @@ pub enum Impl {
     /// or `extern "C" fn(args...) -> ret` (no rt, no span) when pure. Bool is passed/returned as u8.
     /// A fallible function that fails records the error in the runtime (its
     /// `header.error` becomes 1) and returns 0, 0.0 or false.
-    Host {
-        symbol: &'static str,
-        fallible: bool,
-    },
+    Host { symbol: &'static str, fallible: bool },
 }
 
 /// One overload: parameter types, result type and implementation.
@@ -79,9 +76,11 @@ impl Builtin {
     pub fn resolve(&self, args: &[Ty]) -> Option<&'static Signature> {
         let fits = |signature: &&Signature, promote: bool| {
             signature.params.len() == args.len()
-                && signature.params.iter().zip(args).all(|(&param, &arg)| {
-                    param == arg || (promote && arg == Ty::Int && param == Ty::Float)
-                })
+                && signature
+                    .params
+                    .iter()
+                    .zip(args)
+                    .all(|(&param, &arg)| param == arg || (promote && arg == Ty::Int && param == Ty::Float))
         };
         let signatures: &'static [Signature] = self.signatures;
         signatures
@@ -105,35 +104,17 @@ use InlineOp::*;
 use Ty::{Bool as B, Float as F, Int as I};
 
 const fn inline(params: &'static [Ty], ret: Ty, op: InlineOp) -> Signature {
-    Signature {
-        params,
-        ret,
-        imp: Impl::Inline(op),
-    }
+    Signature { params, ret, imp: Impl::Inline(op) }
 }
 
 /// A host function that cannot fail and takes no runtime pointer.
 const fn pure(params: &'static [Ty], ret: Ty, symbol: &'static str) -> Signature {
-    Signature {
-        params,
-        ret,
-        imp: Impl::Host {
-            symbol,
-            fallible: false,
-        },
-    }
+    Signature { params, ret, imp: Impl::Host { symbol, fallible: false } }
 }
 
 /// A host function that takes the runtime and a span and may raise an error.
 const fn fallible(params: &'static [Ty], ret: Ty, symbol: &'static str) -> Signature {
-    Signature {
-        params,
-        ret,
-        imp: Impl::Host {
-            symbol,
-            fallible: true,
-        },
-    }
+    Signature { params, ret, imp: Impl::Host { symbol, fallible: true } }
 }
 
 static BUILTINS: &[Builtin] = &[
@@ -161,12 +142,7 @@ static BUILTINS: &[Builtin] = &[
         random: false,
         doc: "sqrt(x): the square root (NaN for x < 0)",
     },
-    Builtin {
-        name: "exp",
-        signatures: &[pure(&[F], F, "usim_exp")],
-        random: false,
-        doc: "exp(x): e to the power x",
-    },
+    Builtin { name: "exp", signatures: &[pure(&[F], F, "usim_exp")], random: false, doc: "exp(x): e to the power x" },
     Builtin {
         name: "ln",
         signatures: &[pure(&[F], F, "usim_ln")],
@@ -199,10 +175,7 @@ static BUILTINS: &[Builtin] = &[
     },
     Builtin {
         name: "int",
-        signatures: &[
-            inline(&[I], I, Identity),
-            fallible(&[F], I, "usim_int"),
-        ],
+        signatures: &[inline(&[I], I, Identity), fallible(&[F], I, "usim_int")],
         random: false,
         doc: "int(x): a float truncated toward zero (an error for NaN or out of range)",
     },
@@ -332,11 +305,7 @@ mod tests {
         for builtin in builtins() {
             for signature in builtin.signatures {
                 if builtin.random {
-                    assert!(
-                        matches!(signature.imp, Impl::Host { fallible: true, .. }),
-                        "{}",
-                        builtin.name
-                    );
+                    assert!(matches!(signature.imp, Impl::Host { fallible: true, .. }), "{}", builtin.name);
                 }
             }
             assert!(builtin.doc.starts_with(builtin.name), "{}", builtin.name);

@@ -15,6 +15,10 @@ use usim_stdlib as stdlib;
 
 type TExpr = Expr<Type>;
 
+/// The most decimals `{x:.N}` may ask for: an f64 has at most 1074 significant
+/// decimals, and more would only print zeros.
+const MAX_DECIMALS: u32 = 1074;
+
 struct BodyChecker<'c, 'm> {
     ck: &'c mut Checker<'m>,
     locals: Vec<LocalDef>,
@@ -425,7 +429,15 @@ impl BodyChecker<'_, '_> {
                 StrPart::Text(t) => StrPart::Text(t.clone()),
                 StrPart::Interp { expr, decimals } => {
                     let expr = self.expr(expr);
-                    if decimals.is_some() && !matches!(expr.ty, Type::Float | Type::Error) {
+                    if decimals.is_some_and(|n| n > MAX_DECIMALS) {
+                        let d = Diagnostic::error(
+                            "E0206",
+                            format!("at most {MAX_DECIMALS} decimals can be printed"),
+                            expr.span,
+                        )
+                        .with_label("too many decimals");
+                        self.error(d);
+                    } else if decimals.is_some() && !matches!(expr.ty, Type::Float | Type::Error) {
                         let d = Diagnostic::error(
                             "E0206",
                             format!("`:.N` formats a float, but this is {}", self.describe(&expr.ty)),
@@ -534,11 +546,8 @@ impl BodyChecker<'_, '_> {
     fn place(&mut self, e: &Expr<()>) -> TExpr {
         let typed_e = self.expr(e);
         let mut root = &typed_e;
-        loop {
-            match &root.kind {
-                ExprKind::Field(inner, _) | ExprKind::Index(inner, _) => root = inner,
-                _ => break,
-            }
+        while let ExprKind::Field(inner, _) | ExprKind::Index(inner, _) = &root.kind {
+            root = inner;
         }
         let problem = match &root.kind {
             ExprKind::Local(id) if !self.mutable[id.0 as usize] => Some(format!(
@@ -799,7 +808,7 @@ impl BodyChecker<'_, '_> {
                     Ok(n) => n,
                     Err(d) => {
                         if let Some(d) = d {
-                            self.error(d);
+                            self.error(*d);
                         }
                         return error_expr(span);
                     }

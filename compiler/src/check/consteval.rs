@@ -15,7 +15,13 @@ pub trait ConstEnv {
     fn struct_fields(&self, name: &str) -> Option<Vec<String>>;
 }
 
-pub type ConstResult = Result<Value, Diagnostic>;
+/// An evaluation failure: a diagnostic to report, or `None` when the failure
+/// was already reported where a named constant is defined.
+pub type EvalError = Option<Box<Diagnostic>>;
+
+fn fail(d: Diagnostic) -> EvalError {
+    Some(Box::new(d))
+}
 
 fn not_constant(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error("E0110", format!("{what} is not a constant expression"), span)
@@ -29,7 +35,7 @@ fn eval_error(span: Span, message: impl Into<String>) -> Diagnostic {
 
 /// Evaluates a constant expression. A failed named constant yields `Err(None)`:
 /// its own error is reported once, where it is defined.
-pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Diagnostic>> {
+pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, EvalError> {
     let span = expr.span;
     match &expr.kind {
         ExprKind::Int(v) => Ok(Value::Int(*v)),
@@ -39,7 +45,7 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
         ExprKind::Name(name) => match env.lookup_const(name, span) {
             Some(Ok(v)) => Ok(v),
             Some(Err(())) => Err(None),
-            None => Err(Some(not_constant(span, &format!("`{name}`")))),
+            None => Err(fail(not_constant(span, &format!("`{name}`")))),
         },
         ExprKind::Unary(op, inner) => {
             let v = eval(inner, env)?;
@@ -47,10 +53,10 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
                 (UnOp::Neg, Value::Int(i)) => i
                     .checked_neg()
                     .map(Value::Int)
-                    .ok_or_else(|| Some(eval_error(span, "integer overflow in constant"))),
+                    .ok_or_else(|| fail(eval_error(span, "integer overflow in constant"))),
                 (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
                 (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
-                (op, _) => Err(Some(eval_error(
+                (op, _) => Err(fail(eval_error(
                     span,
                     format!("`{}` cannot be applied to this value", if *op == UnOp::Neg { "-" } else { "!" }),
                 ))),
@@ -59,7 +65,7 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
         ExprKind::Binary(op, a, b) => {
             let a = eval(a, env)?;
             let b = eval(b, env)?;
-            binary(*op, a, b).map_err(|m| Some(eval_error(span, m)))
+            binary(*op, a, b).map_err(|m| fail(eval_error(span, m)))
         }
         ExprKind::Call { callee, args } => {
             let mut values = Vec::new();
@@ -68,7 +74,7 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
             }
             call(&callee.name, &values)
                 .unwrap_or_else(|| Err(format!("`{}(...)` cannot be used in a constant", callee.name)))
-                .map_err(|m| Some(eval_error(span, m)))
+                .map_err(|m| fail(eval_error(span, m)))
         }
         ExprKind::ArrayLit(items) => {
             let mut values = Vec::new();
@@ -88,18 +94,18 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
         }
         ExprKind::StructLit { name, fields } => {
             let Some(order) = env.struct_fields(&name.name) else {
-                return Err(Some(not_constant(span, "this struct literal")));
+                return Err(fail(not_constant(span, "this struct literal")));
             };
             let mut values = Vec::new();
             for field in &order {
                 let Some((_, e)) = fields.iter().find(|(f, _)| &f.name == field) else {
-                    return Err(Some(eval_error(span, format!("missing field `{field}`"))));
+                    return Err(fail(eval_error(span, format!("missing field `{field}`"))));
                 };
                 values.push(eval(e, env)?);
             }
             Ok(Value::Struct(values))
         }
-        _ => Err(Some(not_constant(span, "this expression"))),
+        _ => Err(fail(not_constant(span, "this expression"))),
     }
 }
 
@@ -108,10 +114,10 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, Option<Dia
 pub const MAX_ARRAY_LEN: i64 = 1 << 20;
 
 /// Evaluates an array or family length: a constant int in `0..=MAX_ARRAY_LEN`.
-pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<u64, Option<Diagnostic>> {
+pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<u64, EvalError> {
     match eval(expr, env)? {
         Value::Int(n) if (0..=MAX_ARRAY_LEN).contains(&n) => Ok(n as u64),
-        Value::Int(n) => Err(Some(
+        Value::Int(n) => Err(fail(
             Diagnostic::error(
                 "E0114",
                 format!("an array length must be between 0 and {MAX_ARRAY_LEN}, got {n}"),
@@ -120,7 +126,7 @@ pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<u64, Option<
             .with_label("length out of range"),
         )),
         _ => {
-            Err(Some(Diagnostic::error("E0114", "an array length must be an int", expr.span).with_label("not an int")))
+            Err(fail(Diagnostic::error("E0114", "an array length must be an int", expr.span).with_label("not an int")))
         }
     }
 }
@@ -165,7 +171,7 @@ fn binary(op: BinOp, a: Value, b: Value) -> Result<Value, String> {
                 BinOp::Sub => Float(a - b),
                 BinOp::Mul => Float(a * b),
                 BinOp::Div => Float(a / b),
-                BinOp::Rem => Float(a % b),
+                BinOp::Rem => Float(usim_stdlib::math::float_remainder(a, b)),
                 BinOp::Eq => Bool(a == b),
                 BinOp::Ne => Bool(a != b),
                 BinOp::Lt => Bool(a < b),
@@ -201,13 +207,6 @@ fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         },
         _ => Err(format!("`{name}` takes 2 arguments, got {}", args.len())),
     };
-    let to_int = |x: f64| -> Result<Value, String> {
-        if x.is_nan() || x < -9.223_372_036_854_776e18 || x >= 9.223_372_036_854_776e18 {
-            Err(format!("{x} does not fit in an int"))
-        } else {
-            Ok(Int(x as i64))
-        }
-    };
     Some(match name {
         "sqrt" => f1().map(|x| Float(x.sqrt())),
         "exp" => f1().map(|x| Float(x.exp())),
@@ -216,10 +215,10 @@ fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         "ceil" => f1().map(|x| Float(x.ceil())),
         "pow" => f2().map(|(a, b)| Float(a.powf(b))),
         "float" => f1().map(Float),
-        "round" => f1().and_then(|x| to_int(x.round())),
+        "round" => f1().and_then(|x| usim_stdlib::math::round_to_int(x).map(Int)),
         "int" => match args {
             [Int(i)] => Ok(Int(*i)),
-            _ => f1().and_then(|x| to_int(x.trunc())),
+            _ => f1().and_then(|x| usim_stdlib::math::truncate_to_int(x).map(Int)),
         },
         "abs" => match args {
             [Int(i)] => i.checked_abs().map(Int).ok_or_else(|| "integer overflow in constant".into()),

@@ -265,7 +265,7 @@ impl<'m> Checker<'m> {
                     Ok(n) => Type::Array(Box::new(elem), n),
                     Err(d) => {
                         if let Some(d) = d {
-                            self.error(d);
+                            self.error(*d);
                         }
                         Type::Error
                     }
@@ -381,7 +381,7 @@ impl<'m> Checker<'m> {
             Ok(v) => ConstState::Done(v),
             Err(d) => {
                 if let Some(d) = d {
-                    self.error(d);
+                    self.error(*d);
                 }
                 ConstState::Failed
             }
@@ -401,7 +401,7 @@ impl<'m> Checker<'m> {
             Ok(v) => Some(v),
             Err(d) => {
                 if let Some(d) = d {
-                    self.error(d);
+                    self.error(*d);
                 }
                 None
             }
@@ -490,7 +490,7 @@ impl<'m> Checker<'m> {
             Ok(n) => Some(n),
             Err(d) => {
                 if let Some(d) = d {
-                    self.error(d);
+                    self.error(*d);
                 }
                 None
             }
