@@ -17,11 +17,19 @@
 //!
 //! Every tree is checked in several renderings: fully parenthesized inline in a
 //! `print`; with every leaf in a `let` local and every (non short-circuit)
-//! operation in its own `fn`; and as one `fn` taking all leaves as parameters.
+//! operation in its own `fn`; the same with ints that would be promoted anyway
+//! converted implicitly early (`let x: float = 3`, a `float` parameter given an
+//! int, a `-> float` fn returning an int) and `+ - * /` done by compound
+//! assignment; and as one `fn` taking all leaves as parameters. Literals are
+//! written in several lexical forms (`1_000`, `2.5e0`, `1e300`, `0.1`).
 //! A batched property puts several prints in one model (one compile) and checks
 //! that the output before the first error is exactly the reference's.
 //!
-//! `PROPTEST_CASES` overrides the number of cases per property (default 64).
+//! `PROPTEST_CASES` overrides the number of cases per property (default 64),
+//! `JIT_VS_EVAL_DEPTH` the maximum tree depth (default 5), and
+//! `JIT_VS_EVAL_SHOW=1` prints every generated model to stderr. A failure is
+//! reported with proptest's shrunk case further minimized by hand (subtrees
+//! replaced by children, literals by simpler ones).
 
 use std::fmt;
 use std::io::{self, Write};
@@ -29,7 +37,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::{compile_source, Failure};
 use usim_runtime::{run, RunConfig, TieOrder};
 
@@ -361,22 +369,39 @@ fn eval(e: &Expr) -> Result<Value, EvalError> {
 // Rendering to usim source
 // ---------------------------------------------------------------------------
 
+/// Groups decimal digits by three with `_` (`1_000_000`).
+fn underscored(digits: &str) -> String {
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k).is_multiple_of(3) {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An int literal; odd values of four or more digits are written with `_`
+/// separators, so both forms of the lexer's int literal are exercised.
 fn int_lit(v: i64) -> String {
-    if v == i64::MIN {
-        // The parser reads `-9223372036854775808` as one literal.
-        "(-9223372036854775808)".to_string()
-    } else if v < 0 {
-        format!("(-{})", v.unsigned_abs())
+    let digits = v.unsigned_abs().to_string();
+    let digits = if digits.len() >= 4 && v % 2 != 0 { underscored(&digits) } else { digits };
+    // The parser reads `-9223372036854775808` (i64::MIN) as one literal.
+    if v < 0 {
+        format!("(-{digits})")
     } else {
-        v.to_string()
+        digits
     }
 }
 
+/// A float literal: Rust's `{:?}` (shortest round-trip, always with a `.` or
+/// an exponent: `1.0`, `0.1`, `1e300`) or, for about half the values, `{:e}`
+/// (`1.5e0`, `2e10`, `5e-324`); both are usim float literals. Negative
+/// values (and `-0.0`) get a unary minus.
 fn float_lit(v: f64) -> String {
     assert!(v.is_finite());
-    // Rust's `{:?}` is the shortest round-trip text, always with a `.` or an
-    // exponent (`1.0`, `0.1`, `1e300`, `5e-324`): a usim float literal.
-    let s = format!("{:?}", v.abs());
+    let a = v.abs();
+    let s = if a.to_bits().count_ones() % 2 == 1 { format!("{a:e}") } else { format!("{a:?}") };
     if v.is_sign_negative() {
         format!("(-{s})")
     } else {
@@ -459,6 +484,72 @@ fn render_frames(e: &Expr) -> String {
     }
     let mut st = St { lets: String::new(), fns: String::new(), nlocal: 0, nfn: 0 };
     let top = go(e, &mut st);
+    let body = format!("{}    let result = {top}\n    print(\"{{result}}\")\n", st.lets);
+    model(&body, &st.fns)
+}
+
+/// Whether child `k` of `e`, when it is an int, is promoted to float by `e`
+/// anyway, so that converting it earlier (a float `let`, parameter or return
+/// type) cannot change the result.
+fn promotes(e: &Expr, k: usize) -> bool {
+    let kids = e.children();
+    if kids[k].ty() != Ty::Int {
+        return false;
+    }
+    match e {
+        Expr::Arith(..) => e.ty() == Ty::Float,
+        Expr::Cmp(..) => kids[1 - k].ty() == Ty::Float,
+        Expr::Call(Func::Min | Func::Max, _) => e.ty() == Ty::Float,
+        Expr::Call(Func::Floor | Func::Ceil | Func::Sqrt | Func::Float, _) => true,
+        _ => false,
+    }
+}
+
+/// Variant 4: as [`render_frames`], but ints that the language promotes are
+/// converted early, implicitly, at every kind of site: a `let x: float = 3`
+/// local, a `float` parameter given an int argument, a `-> float` fn returning
+/// an int; and `+ - * /` go through compound assignment (`r += p1`).
+fn render_coerce(e: &Expr) -> String {
+    struct St {
+        lets: String,
+        fns: String,
+        nlocal: usize,
+        nfn: usize,
+    }
+    fn go(e: &Expr, as_float: bool, st: &mut St) -> String {
+        if e.is_leaf() {
+            let name = format!("v{}", st.nlocal);
+            // Every other promoted leaf converts in its `let`, the rest at the call.
+            let ty = if as_float && st.nlocal.is_multiple_of(2) { Ty::Float } else { e.ty() };
+            st.nlocal += 1;
+            st.lets.push_str(&format!("    let {name}: {} = {}\n", ty.name(), leaf_text(e)));
+            return name;
+        }
+        let children = e.children();
+        let kids: Vec<String> = children.iter().enumerate().map(|(k, c)| go(c, promotes(e, k), st)).collect();
+        if matches!(e, Expr::Logic(..)) {
+            return op_text(e, &kids);
+        }
+        let name = format!("f{}", st.nfn);
+        st.nfn += 1;
+        let params: Vec<String> = (0..kids.len()).map(|i| format!("p{i}")).collect();
+        let decl: Vec<String> = children
+            .iter()
+            .enumerate()
+            .map(|(k, c)| format!("p{k}: {}", if promotes(e, k) { "float" } else { c.ty().name() }))
+            .collect();
+        let ret = if as_float { Ty::Float } else { e.ty() };
+        let body = match e {
+            Expr::Arith(op, ..) if *op != Arith::Rem => {
+                format!("    let r: {} = p0\n    r {}= p1\n", e.ty().name(), op.symbol())
+            }
+            _ => format!("    let r = {}\n", op_text(e, &params)),
+        };
+        st.fns.push_str(&format!("fn {name}({}) -> {} {{\n{body}    return r\n}}\n", decl.join(", "), ret.name()));
+        format!("{name}({})", kids.join(", "))
+    }
+    let mut st = St { lets: String::new(), fns: String::new(), nlocal: 0, nfn: 0 };
+    let top = go(e, false, &mut st);
     let body = format!("{}    let result = {top}\n    print(\"{{result}}\")\n", st.lets);
     model(&body, &st.fns)
 }
@@ -678,10 +769,12 @@ fn level(p: &Strats) -> Strats {
     Strats { int, float, bool }
 }
 
-/// Trees of depth at most 5 (a leaf is depth 1), of any of the three types.
+/// Trees of depth at most 5 (a leaf is depth 1; `JIT_VS_EVAL_DEPTH` changes
+/// it), of any of the three types.
 fn expr() -> BoxedStrategy<Expr> {
+    let depth: u32 = std::env::var("JIT_VS_EVAL_DEPTH").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
     let mut s = leaves();
-    for _ in 0..4 {
+    for _ in 1..depth.max(1) {
         s = level(&s);
     }
     prop_oneof![2 => s.int, 2 => s.float, 1 => s.bool].boxed()
@@ -725,21 +818,78 @@ fn show(source: &str) {
     }
 }
 
+/// The mismatch of one tree in one rendering, if any (skipping trees whose
+/// result the language leaves unspecified).
+fn check_tree(e: &Expr, render: fn(&Expr) -> String) -> Option<String> {
+    let expected = eval(e);
+    if matches!(expected, Err(EvalError::Unspecified)) {
+        return None;
+    }
+    let source = render(e);
+    show(&source);
+    mismatch(&source, &[expected])
+}
+
+/// Single-step simplifications of a tree, each of the same type: a node
+/// replaced by one of its children, a literal by a simpler one, or the same
+/// applied inside one child.
+fn simplifications(e: &Expr) -> Vec<Expr> {
+    let mut out: Vec<Expr> = e.children().into_iter().filter(|c| c.ty() == e.ty()).cloned().collect();
+    match e {
+        Expr::Int(v) => {
+            out.extend([0, 1, -1, v / 2].into_iter().filter(|w| w.unsigned_abs() < v.unsigned_abs()).map(Expr::Int))
+        }
+        Expr::Float(v) => out.extend(
+            [0.0, 1.0, v.trunc(), (v * 8.0).round() / 8.0]
+                .into_iter()
+                .filter(|w| w.is_finite() && w.to_string().len() < v.to_string().len())
+                .map(Expr::Float),
+        ),
+        Expr::Bool(true) => out.push(Expr::Bool(false)),
+        _ => {}
+    }
+    let with = |k: usize, c: Expr| -> Expr {
+        let mut e = e.clone();
+        match &mut e {
+            Expr::Neg(a) | Expr::Not(a) => **a = c,
+            Expr::Arith(_, a, b) | Expr::Cmp(_, a, b) | Expr::Logic(_, a, b) => *(if k == 0 { a } else { b }) = bx(c),
+            Expr::Call(_, args) => args[k] = c,
+            _ => unreachable!(),
+        }
+        e
+    };
+    for (k, child) in e.children().into_iter().enumerate() {
+        for s in simplifications(child) {
+            if s.ty() == child.ty() {
+                out.push(with(k, s));
+            }
+        }
+    }
+    out
+}
+
+/// Greedily simplifies a failing tree while it still fails.
+fn minimize(mut e: Expr, fails: impl Fn(&Expr) -> bool) -> Expr {
+    'outer: loop {
+        for s in simplifications(&e) {
+            if fails(&s) {
+                e = s;
+                continue 'outer;
+            }
+        }
+        return e;
+    }
+}
+
 fn property(name: &'static str, render: fn(&Expr) -> String) {
     big_stack(move || {
         let start = Instant::now();
         let tally = Tally::default();
         let result = runner().run(&expr(), |e| {
-            let expected = eval(&e);
-            tally.add(&expected);
-            if matches!(expected, Err(EvalError::Unspecified)) {
-                return Ok(());
-            }
-            let source = render(&e);
-            show(&source);
-            match mismatch(&source, &[expected]) {
+            tally.add(&eval(&e));
+            match check_tree(&e, render) {
                 None => Ok(()),
-                Some(m) => Err(TestCaseError::fail(format!("{m}\n--- tree ---\n{e:?}"))),
+                Some(m) => Err(TestCaseError::fail(m)),
             }
         });
         eprintln!(
@@ -748,8 +898,14 @@ fn property(name: &'static str, render: fn(&Expr) -> String) {
             start.elapsed(),
             tally.summary()
         );
-        if let Err(e) = result {
-            panic!("{name}: {e}");
+        match result {
+            Ok(()) => {}
+            Err(TestError::Fail(_, e)) => {
+                let small = minimize(e.clone(), |x| check_tree(x, render).is_some());
+                let m = check_tree(&small, render).unwrap_or_default();
+                panic!("{name}: {m}\n--- minimized tree ---\n{small:?}\n--- as proptest shrank it ---\n{e:?}");
+            }
+            Err(e) => panic!("{name}: {e}"),
         }
     });
 }
@@ -765,6 +921,11 @@ fn expressions_through_locals_and_fn_frames_match_the_reference() {
 }
 
 #[test]
+fn expressions_with_implicit_conversions_and_compound_assignment_match_the_reference() {
+    property("coerce", render_coerce);
+}
+
+#[test]
 fn expressions_over_fn_parameters_match_the_reference() {
     property("params", render_params);
 }
@@ -773,28 +934,76 @@ fn expressions_over_fn_parameters_match_the_reference() {
 /// first error is the reference's, and the run ends with that error.
 #[test]
 fn batched_prints_match_the_reference() {
+    /// The mismatch of a batch rendered as one model, if any.
+    fn check_batch(es: &[Expr]) -> Option<String> {
+        let expected: Vec<_> = es.iter().map(eval).collect();
+        let end = expected.iter().position(|r| r.is_err()).map_or(expected.len(), |i| i + 1);
+        if expected[..end].iter().any(|r| matches!(r, Err(EvalError::Unspecified))) {
+            return None;
+        }
+        let body: String = es.iter().map(|e| format!("    print(\"{{{}}}\")\n", inline(e))).collect();
+        let source = model(&body, "");
+        show(&source);
+        mismatch(&source, &expected)
+    }
     big_stack(|| {
         let start = Instant::now();
         let strategy = prop::collection::vec(expr(), 1..10);
-        let result = runner().run(&strategy, |es| {
-            let expected: Vec<_> = es.iter().map(eval).collect();
-            let end = expected.iter().position(|r| r.is_err()).map_or(expected.len(), |i| i + 1);
-            if expected[..end].iter().any(|r| matches!(r, Err(EvalError::Unspecified))) {
-                return Ok(());
-            }
-            let body: String = es.iter().map(|e| format!("    print(\"{{{}}}\")\n", inline(e))).collect();
-            let source = model(&body, "");
-            show(&source);
-            match mismatch(&source, &expected) {
-                None => Ok(()),
-                Some(m) => Err(TestCaseError::fail(m)),
-            }
+        let result = runner().run(&strategy, |es| match check_batch(&es) {
+            None => Ok(()),
+            Some(m) => Err(TestCaseError::fail(m)),
         });
         eprintln!("batched: {} cases in {:.2?}", cases(), start.elapsed());
-        if let Err(e) = result {
-            panic!("batched: {e}");
+        match result {
+            Ok(()) => {}
+            Err(TestError::Fail(_, mut es)) => {
+                // Drop prints while the batch still fails, then simplify each tree.
+                let mut k = 0;
+                while k < es.len() {
+                    let mut fewer = es.clone();
+                    fewer.remove(k);
+                    if !fewer.is_empty() && check_batch(&fewer).is_some() {
+                        es = fewer;
+                    } else {
+                        k += 1;
+                    }
+                }
+                for k in 0..es.len() {
+                    let rest = es.clone();
+                    es[k] = minimize(es[k].clone(), |x| {
+                        let mut b = rest.clone();
+                        b[k] = x.clone();
+                        check_batch(&b).is_some()
+                    });
+                }
+                panic!("batched: {}\n--- minimized trees ---\n{es:?}", check_batch(&es).unwrap_or_default());
+            }
+            Err(e) => panic!("batched: {e}"),
         }
     });
+}
+
+/// Literal forms the lexer must read: `_` separators, exponents with and
+/// without a point or sign, `E`, and i64::MIN written with separators.
+#[test]
+fn literal_forms_print_their_values() {
+    let source = model(
+        concat!(
+            "    print(\"{-9_223_372_036_854_775_808} {1_000} {9_223_372_036_854_775_807}\")\n",
+            "    print(\"{2.0e10} {1e-3} {1E3} {2.5E+2} {1_0.2_5} {0.000_1} {5e-324} {1.7976931348623157e308}\")\n",
+        ),
+        "",
+    );
+    let ran = big_stack(move || compile_and_run(&source)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ran.error, None);
+    assert_eq!(
+        ran.output,
+        format!(
+            "-9223372036854775808 1000 9223372036854775807\n20000000000 0.001 1000 250 10.25 0.0001 {} {}\n",
+            5e-324,
+            f64::MAX
+        )
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -810,7 +1019,7 @@ fn check(e: Expr, want: &str) {
         Err(k) => assert_eq!(format!("!{}", k.keyword()), want, "reference error of {e:?}"),
     }
     big_stack(move || {
-        for render in [render_inline, render_frames, render_params] {
+        for render in [render_inline, render_frames, render_coerce, render_params] {
             if let Some(m) = mismatch(&render(&e), &[expected]) {
                 panic!("{m}");
             }

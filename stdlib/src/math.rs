@@ -94,3 +94,22 @@ mod tests {
         assert!(float_remainder(1.0, 0.0).is_nan());
     }
 }
+
+/// `min(a, b)` on floats, the rule generated code implements inline: `b` when
+/// `b < a` or `a` is NaN, else `a` (so a tie keeps the first argument's zero sign).
+pub fn min_float(a: f64, b: f64) -> f64 {
+    if b < a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+
+/// `max(a, b)` on floats: `b` when `b > a` or `a` is NaN, else `a`.
+pub fn max_float(a: f64, b: f64) -> f64 {
+    if b > a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
