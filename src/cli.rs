@@ -67,10 +67,10 @@ pub const DEFAULT_SEED: u64 = 1;
 pub struct RunArgs {
     pub model: String,
     /// End the run at this simulated time (overrides the model's `until`).
-    #[arg(long, value_parser = parse_time)]
+    #[arg(long, value_parser = parse_time, allow_negative_numbers = true)]
     pub until: Option<f64>,
     /// Seed of the random streams.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = parse_seed, allow_negative_numbers = true)]
     pub seed: u64,
     /// Override a param: NAME=VALUE (several values separated by commas make a sweep).
     #[arg(long = "set", value_name = "NAME=V[,V...]")]
@@ -99,10 +99,15 @@ pub struct RunArgs {
 
 fn parse_time(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(t) if t >= 0.0 => Ok(t),
-        Ok(_) => Err("a time must be a number >= 0".into()),
+        Ok(t) if t >= 0.0 && t.is_finite() => Ok(t),
+        Ok(t) if t.is_finite() => Err("a time must be a number >= 0".into()),
+        Ok(_) => Err("a time must be a finite number (leave `--until` out for no horizon)".into()),
         Err(_) => Err(format!("`{text}` is not a number")),
     }
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| format!("`{text}` is not a seed: use a whole number from 0 to {}", u64::MAX))
 }
 
 impl RunArgs {

@@ -105,7 +105,8 @@ fn execute(cli: Cli) -> u8 {
                 Ok(m) => m,
                 Err(code) => return code,
             };
-            match usim_compiler::check_source(&model.source, &[]) {
+            // Lowering runs too: it reports features this release cannot compile yet.
+            match usim_compiler::lower_source(&model.source, &[]) {
                 Ok((_, warnings)) => {
                     show_warnings(&model, &warnings);
                     EXIT_OK
@@ -198,10 +199,9 @@ fn run(args: RunArgs) -> u8 {
         );
         return EXIT_RUNTIME;
     }
-    let params: Vec<(String, serde_json::Value)> = Vec::new();
     // `validate` has already turned `--report csv` away.
     let text = match args.report {
-        ReportFormat::Json => report::json(&model.name, args.seed, &params, &compiled, &outcome),
+        ReportFormat::Json => report::json(&model.name, args.seed, &compiled, &outcome),
         ReportFormat::Table | ReportFormat::Csv => report::table(&compiled, &outcome),
     };
     let written = match &args.out {

@@ -3,7 +3,7 @@
 //! wall-clock figures here.
 
 use serde_json::{json, Map, Value};
-use usim_compiler::ir::Scalar;
+use usim_compiler::ir::{Const, Scalar};
 use usim_compiler::Compiled;
 use usim_runtime::RunOutcome;
 use usim_stdlib::format::format_float;
@@ -52,7 +52,7 @@ pub fn table(compiled: &Compiled, outcome: &RunOutcome) -> String {
 }
 
 /// The JSON report, one run.
-pub fn json(model: &str, seed: u64, params: &[(String, Value)], compiled: &Compiled, outcome: &RunOutcome) -> String {
+pub fn json(model: &str, seed: u64, compiled: &Compiled, outcome: &RunOutcome) -> String {
     let model_name =
         std::path::Path::new(model).file_name().map_or(model.to_string(), |n| n.to_string_lossy().into_owned());
     let mut vars = Map::new();
@@ -61,7 +61,18 @@ pub fn json(model: &str, seed: u64, params: &[(String, Value)], compiled: &Compi
     }
     let waiting: Vec<Value> =
         outcome.waiting.iter().map(|w| json!({ "process": w.process, "on": w.on, "since": w.since })).collect();
-    let params: Map<String, Value> = params.iter().cloned().collect();
+    let params: Map<String, Value> = compiled
+        .params
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                Const::Int(v) => json!(v),
+                Const::Float(v) => json!(v),
+                Const::Bool(v) => json!(v),
+            };
+            (name.clone(), value)
+        })
+        .collect();
     let report = json!({
         "model": model_name,
         "seed": seed,

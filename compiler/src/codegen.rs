@@ -42,6 +42,8 @@ pub struct Compiled {
     pub program: rt::Program,
     /// The globals layout, to read `var`s back from the final globals block.
     pub globals: Vec<ir::SlotRange>,
+    /// The params and the values this compilation used.
+    pub params: Vec<(String, Const)>,
     /// Cranelift's text of each function, when asked for.
     pub clif: Vec<(String, String)>,
 }
@@ -265,7 +267,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .collect();
     let program =
         rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
-    Ok(Compiled { _module: jit, _strings: strings, program, globals: module.globals.clone(), clif })
+    Ok(Compiled { _module: jit, _strings: strings, program, globals: module.globals.clone(), params: module.params.clone(), clif })
 }
 
 struct FnGen<'a, 'b> {

@@ -317,6 +317,8 @@ pub struct Root {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Module {
+    /// The model's params with the values this compilation used (after `--set`).
+    pub params: Vec<(String, Const)>,
     pub functions: Vec<Function>,
     pub globals: Vec<SlotRange>,
     pub globals_init: Vec<u64>,

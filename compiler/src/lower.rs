@@ -77,7 +77,20 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
             ir::Root { func: FuncId(r.callable), args }
         })
         .collect();
-    Ok(ir::Module { functions, globals, globals_init, strings: strings.list, roots, horizon: program.horizon })
+    let params = program
+        .params
+        .iter()
+        .filter_map(|p| {
+            let value = match p.value {
+                crate::program::Value::Int(v) => Const::Int(v),
+                crate::program::Value::Float(v) => Const::Float(v),
+                crate::program::Value::Bool(v) => Const::Bool(v),
+                _ => return None,
+            };
+            Some((p.name.clone(), value))
+        })
+        .collect();
+    Ok(ir::Module { params, functions, globals, globals_init, strings: strings.list, roots, horizon: program.horizon })
 }
 
 /// Where `break` and `continue` of a loop go, and how many scopes were open at it.

@@ -58,7 +58,7 @@ pub(super) fn check_callable(
         bc.ck.error(
             Diagnostic::error(
                 "E0210",
-                format!("{kind} `{}` must return a {} on every path", callable.name.name, bc.ck.show(ret)),
+                format!("{kind} `{}` must return {} on every path", callable.name.name, bc.describe(ret)),
                 callable.name.span,
             )
             .with_label("some path reaches the end without `return`")
@@ -276,7 +276,7 @@ impl BodyChecker<'_, '_> {
                     (None, _) => {
                         let d = Diagnostic::error(
                             "E0209",
-                            format!("`{}` must return a {}", self.callable_name, self.show(&ret)),
+                            format!("`{}` must return {}", self.callable_name, self.describe(&ret)),
                             span,
                         )
                         .with_label("return without a value");
@@ -444,7 +444,11 @@ impl BodyChecker<'_, '_> {
                             expr.span,
                         )
                         .with_label("not a float")
-                        .with_note("convert first, e.g. `{float(n):.2}`, or drop the `:.N`");
+                        .with_note(if expr.ty == Type::Int {
+                            "convert first, e.g. `{float(n):.2}`, or drop the `:.N`"
+                        } else {
+                            "drop the `:.N`"
+                        });
                         self.error(d);
                     } else if !self.printable(&expr.ty) {
                         let d =
@@ -503,6 +507,22 @@ impl BodyChecker<'_, '_> {
     fn coerce(&mut self, e: TExpr, ty: &Type) -> TExpr {
         if e.ty == *ty || e.ty == Type::Error || *ty == Type::Error {
             return e;
+        }
+        if let (ExprKind::ArrayLit(_) | ExprKind::ArrayRepeat(..), Type::Array(want, n), Type::Array(have, m)) =
+            (&e.kind, ty, &e.ty)
+        {
+            // An int array literal becomes a float one, element by element.
+            if **want == Type::Float && **have == Type::Int && n == m {
+                let span = e.span;
+                let kind = match e.kind {
+                    ExprKind::ArrayLit(items) => {
+                        ExprKind::ArrayLit(items.into_iter().map(|i| self.coerce(i, &Type::Float)).collect())
+                    }
+                    ExprKind::ArrayRepeat(item, len) => ExprKind::ArrayRepeat(Box::new(self.coerce(*item, &Type::Float)), len),
+                    other => other,
+                };
+                return typed(kind, span, ty.clone());
+            }
         }
         if e.ty == Type::Int && *ty == Type::Float {
             let span = e.span;

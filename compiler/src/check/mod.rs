@@ -98,7 +98,7 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
 pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= 2.max(name.len() / 3) && *d < c.len().max(name.len()))
+        .filter(|(d, c)| *d > 0 && *d <= 2.max(name.len() / 3) && *d < c.len().max(name.len()))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -176,6 +176,12 @@ impl<'m> Checker<'m> {
 
     /// Resolves struct field types and rejects structs that contain themselves.
     fn resolve_structs(&mut self) {
+        // Placeholders first, so a field may name a struct declared further down
+        // (sizes of still-empty placeholders count as zero while resolving).
+        for (name, _) in &self.struct_decls {
+            self.program.structs.push(StructDef { name: name.clone(), fields: Vec::new(), span: Span::default() });
+        }
+        let mut index = 0;
         for item in &self.module.items {
             if let ItemKind::Struct { name, fields } = &item.kind {
                 let mut resolved = Vec::new();
@@ -190,7 +196,8 @@ impl<'m> Checker<'m> {
                     let ty = self.resolve_type(ty);
                     resolved.push((field.name.clone(), ty));
                 }
-                self.program.structs.push(StructDef { name: name.name.clone(), fields: resolved, span: name.span });
+                self.program.structs[index] = StructDef { name: name.name.clone(), fields: resolved, span: name.span };
+                index += 1;
             }
         }
         // A struct that contains itself (directly or through others) has no finite size.
@@ -598,6 +605,8 @@ impl<'m> Checker<'m> {
                     );
                     continue;
                 }
+                // A process whose name was taken twice is already reported (E0101).
+                _ if self.signatures.iter().any(|s| s.name == callee.name) => continue,
                 _ => {
                     let candidates: Vec<&str> =
                         self.signatures.iter().filter(|s| s.is_process).map(|s| s.name.as_str()).collect();
