@@ -520,21 +520,7 @@ impl<T> Printer<'_, T> {
 }
 
 fn binop_text(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Or => "||",
-        BinOp::And => "&&",
-        BinOp::Eq => "==",
-        BinOp::Ne => "!=",
-        BinOp::Lt => "<",
-        BinOp::Le => "<=",
-        BinOp::Gt => ">",
-        BinOp::Ge => ">=",
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::Rem => "%",
-    }
+    op.symbol()
 }
 
 /// A type as it is written: `int`, `[float; 4]`, `proc<int>`. An array length

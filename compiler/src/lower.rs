@@ -621,7 +621,7 @@ impl<'a> FnLowerer<'a> {
             (AssignOp::Mul, _) => BinOp::FMul,
             (_, _) => BinOp::FDiv,
         };
-        let new = self.binary(op, old, v, scalar, value.span);
+        let new = self.binary(op, old, v, scalar, target.span.to(value.span));
         self.emit(Inst::Store { place: dst, src: new });
     }
 

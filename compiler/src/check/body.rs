@@ -1162,21 +1162,7 @@ impl BodyChecker<'_, '_> {
         if a.ty == Type::Error || b.ty == Type::Error {
             return error_expr(span);
         }
-        let symbol = match op {
-            BinOp::Or => "||",
-            BinOp::And => "&&",
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::Div => "/",
-            BinOp::Rem => "%",
-        };
+        let symbol = op.symbol();
         let numeric = a.ty.is_numeric() && b.ty.is_numeric();
         let (operand, result) = match op {
             BinOp::Or | BinOp::And if a.ty == Type::Bool && b.ty == Type::Bool => (Type::Bool, Type::Bool),
