@@ -378,7 +378,7 @@ impl Module {
         out
     }
 
-    fn write_text(&self, out: &mut String) -> fmt::Result {
+    fn write_text(&self, out: &mut String, names: &[&str]) -> fmt::Result {
         if !self.globals.is_empty() {
             writeln!(out, "globals ({} slots)", self.globals_init.len())?;
             for g in &self.globals {
@@ -392,8 +392,9 @@ impl Module {
         if !self.strings.is_empty() {
             writeln!(out)?;
         }
+        let names: Vec<&str> = self.functions.iter().map(|f| f.name.as_str()).collect();
         for func in &self.functions {
-            func.write_text(out)?;
+            func.write_text(out, &names)?;
             writeln!(out)?;
         }
         let roots: Vec<String> = self
@@ -410,7 +411,7 @@ impl Module {
 }
 
 impl Function {
-    fn write_text(&self, out: &mut String) -> fmt::Result {
+    fn write_text(&self, out: &mut String, names: &[&str]) -> fmt::Result {
         let kind = if self.is_process { "process" } else { "fn" };
         writeln!(
             out,
@@ -431,14 +432,15 @@ impl Function {
         for (i, block) in self.blocks.iter().enumerate() {
             writeln!(out, "  b{i}:")?;
             for inst in &block.insts {
-                writeln!(out, "    {}", self.inst_text(inst))?;
+                writeln!(out, "    {}", self.inst_text(inst, names))?;
             }
             writeln!(out, "    {}", term_text(&block.term))?;
         }
         Ok(())
     }
 
-    fn inst_text(&self, inst: &Inst) -> String {
+    fn inst_text(&self, inst: &Inst, names: &[&str]) -> String {
+        let name = |f: &FuncId| names.get(f.0 as usize).copied().unwrap_or("?");
         let ty = |t: &Temp| match self.temps.get(t.0 as usize) {
             Some(Scalar::Int) => "i",
             Some(Scalar::Float) => "f",
@@ -505,9 +507,9 @@ impl Function {
                     Ret::Scalar(t) => format!("{t} = "),
                     Ret::Slots(p, n) => format!("{p}x{n} = "),
                 };
-                format!("{ret}call f{}({}) {}", func.0, join(args), span_text(*span))
+                format!("{ret}call {}({}) {}", name(func), join(args), span_text(*span))
             }
-            Inst::Spawn { dst, func, args } => format!("{dst} = spawn f{}({})", func.0, join(args)),
+            Inst::Spawn { dst, func, args } => format!("{dst} = spawn {}({})", name(func), join(args)),
             Inst::JoinResult { dst, handle, index } => format!("{dst} = join_result {handle}, {index}"),
             Inst::Cancel { handle } => format!("cancel {handle}"),
             Inst::ScopeEnter => "scope_enter".into(),
