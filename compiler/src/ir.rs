@@ -378,7 +378,7 @@ impl Module {
         out
     }
 
-    fn write_text(&self, out: &mut String, names: &[&str]) -> fmt::Result {
+    fn write_text(&self, out: &mut String) -> fmt::Result {
         if !self.globals.is_empty() {
             writeln!(out, "globals ({} slots)", self.globals_init.len())?;
             for g in &self.globals {
