@@ -114,6 +114,32 @@ pub fn host_symbols() -> Vec<(&'static str, *const u8)> {
     all
 }
 
+extern "C" fn libcall_floor(x: f64) -> f64 {
+    x.floor()
+}
+
+extern "C" fn libcall_ceil(x: f64) -> f64 {
+    x.ceil()
+}
+
+extern "C" fn libcall_trunc(x: f64) -> f64 {
+    x.trunc()
+}
+
+extern "C" fn libcall_nearbyint(x: f64) -> f64 {
+    x.round_ties_even()
+}
+
+/// The float rounding libcalls under the names `default_libcall_names` gives them.
+fn rounding_libcalls() -> [(&'static str, *const u8); 4] {
+    [
+        ("floor", libcall_floor as *const u8),
+        ("ceil", libcall_ceil as *const u8),
+        ("trunc", libcall_trunc as *const u8),
+        ("nearbyint", libcall_nearbyint as *const u8),
+    ]
+}
+
 /// The signature of a stdlib host built-in by symbol.
 fn stdlib_host_sig(symbol: &str) -> Option<(Vec<ClType>, ClType)> {
     for builtin in stdlib::builtins() {
@@ -159,6 +185,11 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     let registered: HashMap<&str, *const u8> = symbols.iter().copied().collect();
     for (name, ptr) in &symbols {
         builder.symbol(*name, *ptr);
+    }
+    // On a CPU without SSE4.1, Cranelift lowers float rounding to libcalls;
+    // register them too, so no symbol is ever looked up with dlsym.
+    for (name, ptr) in rounding_libcalls() {
+        builder.symbol(name, ptr);
     }
     let mut jit = JITModule::new(builder);
 
@@ -267,7 +298,14 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .collect();
     let program =
         rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
-    Ok(Compiled { _module: jit, _strings: strings, program, globals: module.globals.clone(), params: module.params.clone(), clif })
+    Ok(Compiled {
+        _module: jit,
+        _strings: strings,
+        program,
+        globals: module.globals.clone(),
+        params: module.params.clone(),
+        clif,
+    })
 }
 
 struct FnGen<'a, 'b> {

@@ -38,6 +38,25 @@ pub fn float_remainder(dividend: f64, divisor: f64) -> f64 {
     dividend % divisor
 }
 
+/// `min(a, b)` on floats, the rule generated code implements inline: `b` when
+/// `b < a` or `a` is NaN, else `a` (so a tie keeps the first argument's zero sign).
+pub fn min_float(a: f64, b: f64) -> f64 {
+    if b < a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+
+/// `max(a, b)` on floats: `b` when `b > a` or `a` is NaN, else `a`.
+pub fn max_float(a: f64, b: f64) -> f64 {
+    if b > a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,24 +111,5 @@ mod tests {
         assert_eq!(float_remainder(-7.5, 2.0), -1.5);
         assert_eq!(float_remainder(7.5, -2.0), 1.5);
         assert!(float_remainder(1.0, 0.0).is_nan());
-    }
-}
-
-/// `min(a, b)` on floats, the rule generated code implements inline: `b` when
-/// `b < a` or `a` is NaN, else `a` (so a tie keeps the first argument's zero sign).
-pub fn min_float(a: f64, b: f64) -> f64 {
-    if b < a || a.is_nan() {
-        b
-    } else {
-        a
-    }
-}
-
-/// `max(a, b)` on floats: `b` when `b > a` or `a` is NaN, else `a`.
-pub fn max_float(a: f64, b: f64) -> f64 {
-    if b > a || a.is_nan() {
-        b
-    } else {
-        a
     }
 }

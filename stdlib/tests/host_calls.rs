@@ -8,8 +8,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use usim_runtime::{
-    encode_span, run, ProcessKind, Program, Root, RunConfig, Runtime, RuntimeError, StepFn,
-    TieOrder, FRAME_HEADER_SLOTS, STEP_DONE, STEP_ERROR,
+    encode_span, run, ProcessKind, Program, Root, RunConfig, Runtime, RuntimeError, StepFn, TieOrder,
+    FRAME_HEADER_SLOTS, STEP_DONE, STEP_ERROR,
 };
 use usim_stdlib::host::*;
 use usim_stdlib::random;
@@ -48,28 +48,14 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
             result_slots: 0,
         }],
         globals,
-        roots: vec![Root {
-            kind: 0,
-            args: vec![],
-        }],
+        roots: vec![Root { kind: 0, args: vec![] }],
         horizon: None,
     };
     let captured = Captured::default();
-    let outcome = run(
-        &program,
-        RunConfig {
-            seed,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(captured.clone()),
-        },
-    );
+    let outcome =
+        run(&program, RunConfig { seed, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(captured.clone()) });
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    Ran {
-        output,
-        globals: outcome.globals,
-        error: outcome.error,
-    }
+    Ran { output, globals: outcome.globals, error: outcome.error }
 }
 
 /// The span every failing call in these tests reports.
@@ -145,10 +131,7 @@ unsafe extern "C" fn print_invalid_utf8(_: *mut u64, _: *mut u64, rt: *mut Runti
 
 #[test]
 fn invalid_utf8_in_a_literal_is_replaced_not_trusted() {
-    assert_eq!(
-        run_step(print_invalid_utf8, vec![], 1).output,
-        "a\u{fffd}b\n"
-    );
+    assert_eq!(run_step(print_invalid_utf8, vec![], 1).output, "a\u{fffd}b\n");
 }
 
 unsafe extern "C" fn fail_with_text(_: *mut u64, _: *mut u64, rt: *mut Runtime) -> u32 {
@@ -197,10 +180,7 @@ fn round_and_int_return_values_or_raise() {
 
     for (input, message) in [
         (f64::NAN, "round(x) of NaN has no int value"),
-        (
-            1e19,
-            "round(x) is out of the int range, got round(10000000000000000000)",
-        ),
+        (1e19, "round(x) is out of the int range, got round(10000000000000000000)"),
     ] {
         let ran = run_step(convert, vec![input.to_bits(), 0, 0], 1);
         let error = ran.error.expect("an error");
@@ -287,9 +267,7 @@ fn random_builtins_draw_from_the_seeded_model_stream() {
         random::exponential(&mut rng, 2.0).unwrap().to_bits(),
         random::normal(&mut rng, 1.0, 0.5).unwrap().to_bits(),
         random::lognormal(&mut rng, 10.0, 2.0).unwrap().to_bits(),
-        random::triangular(&mut rng, 0.0, 1.0, 4.0)
-            .unwrap()
-            .to_bits(),
+        random::triangular(&mut rng, 0.0, 1.0, 4.0).unwrap().to_bits(),
         random::randint(&mut rng, 1, 6).unwrap() as u64,
         u64::from(random::bernoulli(&mut rng, 0.5).unwrap()),
         random::poisson(&mut rng, 3.0).unwrap() as u64,

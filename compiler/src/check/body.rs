@@ -518,7 +518,9 @@ impl BodyChecker<'_, '_> {
                     ExprKind::ArrayLit(items) => {
                         ExprKind::ArrayLit(items.into_iter().map(|i| self.coerce(i, &Type::Float)).collect())
                     }
-                    ExprKind::ArrayRepeat(item, len) => ExprKind::ArrayRepeat(Box::new(self.coerce(*item, &Type::Float)), len),
+                    ExprKind::ArrayRepeat(item, len) => {
+                        ExprKind::ArrayRepeat(Box::new(self.coerce(*item, &Type::Float)), len)
+                    }
                     other => other,
                 };
                 return typed(kind, span, ty.clone());

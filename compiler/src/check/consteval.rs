@@ -227,7 +227,11 @@ fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         "min" | "max" => match args {
             [Int(a), Int(b)] => Ok(Int(if name == "min" { *a.min(b) } else { *a.max(b) })),
             _ => f2().map(|(a, b)| {
-                Float(if name == "min" { usim_stdlib::math::min_float(a, b) } else { usim_stdlib::math::max_float(a, b) })
+                Float(if name == "min" {
+                    usim_stdlib::math::min_float(a, b)
+                } else {
+                    usim_stdlib::math::max_float(a, b)
+                })
             }),
         },
         _ => return None,

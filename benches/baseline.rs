@@ -1,0 +1,316 @@
+//! The "limit of the machine" baseline: hand-written Rust discrete-event
+//! simulations of the benchmark models in `benches/models/`, with no compiler,
+//! no frames and no host-call boundary.
+//!
+//! Each simulation is a general event loop, not a closed form: a
+//! `BinaryHeap` of `(time, sequence)` keys, a process table of enum state
+//! machines with a free list, and a step function per process kind. A spawn
+//! or a wake-up at the current time is an event at `now` with the next
+//! sequence number, as in usim (§6). Random numbers come from the same stream
+//! as `usimc run --seed 1`: `Xoshiro256PlusPlus::seed_from_u64(seed)` and
+//! `usim_stdlib::random::exponential` (rand_distr's `Exp1` scaled by the
+//! mean), drawn in the same order, so each model's figures match usimc's bit
+//! for bit; [`main`] checks that.
+//!
+//! Run `cargo bench --bench baseline` for a table of all models, or run the
+//! built binary with model names (`baseline mm1_spawn tickers`) to run each
+//! once and print its figures, as `benches/compare.sh` does under hyperfine.
+//! Without `--bench` or names (`cargo test --benches`) it runs every model
+//! once and checks its figures.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+use std::time::Instant;
+
+use usim_runtime::rand_xoshiro::rand_core::SeedableRng;
+use usim_runtime::rand_xoshiro::Xoshiro256PlusPlus;
+
+const SEED: u64 = 1;
+
+/// An exponential sample with the given mean, exactly as usimc draws it.
+fn exponential(rng: &mut Xoshiro256PlusPlus, mean: f64) -> f64 {
+    match usim_stdlib::random::exponential(rng, mean) {
+        Ok(sample) => sample,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// The future-event list: process slots keyed by `(time, sequence)`. Times
+/// are never negative, so their bit patterns order like the numbers.
+struct Queue {
+    now: f64,
+    seq: u64,
+    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+}
+
+impl Queue {
+    fn new() -> Self {
+        Queue { now: 0.0, seq: 0, heap: BinaryHeap::new() }
+    }
+
+    fn schedule(&mut self, time: f64, slot: u32) {
+        self.heap.push(Reverse((time.to_bits(), self.seq, slot)));
+        self.seq += 1;
+    }
+
+    /// The next due slot, advancing time, unless it lies past `horizon`.
+    fn next(&mut self, horizon: f64) -> Option<u32> {
+        let Reverse((time_bits, _, _)) = *self.heap.peek()?;
+        let time = f64::from_bits(time_bits);
+        if time > horizon {
+            return None;
+        }
+        self.now = time;
+        self.heap.pop().map(|Reverse((_, _, slot))| slot)
+    }
+}
+
+/// A process table with slot reuse.
+struct Table<P> {
+    slots: Vec<P>,
+    free: Vec<u32>,
+}
+
+impl<P> Table<P> {
+    fn new() -> Self {
+        Table { slots: Vec::new(), free: Vec::new() }
+    }
+
+    fn insert(&mut self, process: P) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = process;
+                slot
+            }
+            None => {
+                self.slots.push(process);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release(&mut self, slot: u32) {
+        self.free.push(slot);
+    }
+}
+
+/// What one run of a model reports.
+struct Figures {
+    events: u64,
+    end_time: f64,
+    /// A model-specific result, to compare with usimc's.
+    check: String,
+}
+
+// ---------------------------------------------------------------------------
+// mm1_spawn: benches/models/mm1_spawn.usim
+
+mod mm1 {
+    pub const CUSTOMERS: i64 = 500_000;
+    pub const ARRIVAL_MEAN: f64 = 1.25;
+    pub const SERVICE_MEAN: f64 = 1.0;
+}
+
+#[derive(Clone, Copy)]
+enum Mm1Proc {
+    /// The source before its first step (`next == 0`) or after the delay
+    /// following the spawn of customer `next - 1`.
+    Source { next: i64 },
+    /// A customer before its first step.
+    CustomerStart,
+    /// A customer sleeping through its wait and service.
+    CustomerDone { arrive: f64, wait: f64 },
+}
+
+fn mm1_spawn() -> Figures {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
+    let mut queue = Queue::new();
+    let mut procs: Table<Mm1Proc> = Table::new();
+    let (mut server_free_at, mut done, mut total_wait, mut total_time) = (0.0f64, 0i64, 0.0f64, 0.0f64);
+    let mut events = 0u64;
+    let root = procs.insert(Mm1Proc::Source { next: 0 });
+    queue.schedule(0.0, root);
+    while let Some(slot) = queue.next(f64::INFINITY) {
+        events += 1;
+        let now = queue.now;
+        match procs.slots[slot as usize] {
+            Mm1Proc::Source { next } => {
+                if next < mm1::CUSTOMERS {
+                    let child = procs.insert(Mm1Proc::CustomerStart);
+                    queue.schedule(now, child);
+                    let gap = exponential(&mut rng, mm1::ARRIVAL_MEAN);
+                    procs.slots[slot as usize] = Mm1Proc::Source { next: next + 1 };
+                    queue.schedule(now + gap, slot);
+                } else {
+                    procs.release(slot);
+                }
+            }
+            Mm1Proc::CustomerStart => {
+                let wait = (server_free_at - now).max(0.0);
+                let service = exponential(&mut rng, mm1::SERVICE_MEAN);
+                server_free_at = now + wait + service;
+                procs.slots[slot as usize] = Mm1Proc::CustomerDone { arrive: now, wait };
+                queue.schedule(now + (wait + service), slot);
+            }
+            Mm1Proc::CustomerDone { arrive, wait } => {
+                done += 1;
+                total_wait += wait;
+                total_time += now - arrive;
+                procs.release(slot);
+            }
+        }
+    }
+    Figures {
+        events,
+        end_time: queue.now,
+        check: format!("done {done} total_wait {total_wait} total_time {total_time}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// tickers: benches/models/tickers.usim
+
+mod tick {
+    pub const TICKERS: i64 = 1000;
+    pub const TICK_MEAN: f64 = 1.0;
+    pub const HORIZON: f64 = 1000.0;
+}
+
+#[derive(Clone, Copy)]
+enum TickProc {
+    Start,
+    /// A ticker before its first step.
+    TickerStart,
+    /// A ticker waking from its delay.
+    TickerWake,
+}
+
+fn tickers() -> Figures {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
+    let mut queue = Queue::new();
+    let mut procs: Table<TickProc> = Table::new();
+    let mut ticks = 0i64;
+    let mut events = 0u64;
+    let root = procs.insert(TickProc::Start);
+    queue.schedule(0.0, root);
+    while let Some(slot) = queue.next(tick::HORIZON) {
+        events += 1;
+        let now = queue.now;
+        match procs.slots[slot as usize] {
+            TickProc::Start => {
+                for _ in 0..tick::TICKERS {
+                    let child = procs.insert(TickProc::TickerStart);
+                    queue.schedule(now, child);
+                }
+                procs.release(slot);
+            }
+            TickProc::TickerStart | TickProc::TickerWake => {
+                if let TickProc::TickerWake = procs.slots[slot as usize] {
+                    ticks += 1;
+                }
+                procs.slots[slot as usize] = TickProc::TickerWake;
+                let d = exponential(&mut rng, tick::TICK_MEAN);
+                queue.schedule(now + d, slot);
+            }
+        }
+    }
+    Figures { events, end_time: tick::HORIZON, check: format!("ticks {ticks}") }
+}
+
+// ---------------------------------------------------------------------------
+// fib_compute: benches/models/fib_compute.usim, in plain Rust with overflow
+// checks like usim's ints.
+
+mod fibm {
+    pub const FIB_N: i64 = 30;
+    pub const REPS: i64 = 10;
+}
+
+fn fib(n: i64) -> i64 {
+    if n < 2 {
+        return n;
+    }
+    match fib(n - 1).checked_add(fib(n - 2)) {
+        Some(sum) => sum,
+        None => panic!("integer overflow"),
+    }
+}
+
+fn fib_compute() -> Figures {
+    let mut total = 0i64;
+    for _ in 0..fibm::REPS {
+        total += fib(black_box(fibm::FIB_N));
+    }
+    // One process: its first step, then one resumption per delay.
+    Figures { events: fibm::REPS as u64 + 1, end_time: fibm::REPS as f64, check: format!("total {total}") }
+}
+
+// ---------------------------------------------------------------------------
+
+type Model = (&'static str, fn() -> Figures);
+
+const MODELS: [Model; 3] = [("mm1_spawn", mm1_spawn), ("tickers", tickers), ("fib_compute", fib_compute)];
+
+/// usimc's figures for the models with `--seed 1`, which the baseline must
+/// reproduce: `(model, events, end time, check)`.
+const EXPECTED: [(&str, u64, f64, &str); 3] = [
+    (
+        "mm1_spawn",
+        1_500_001,
+        624_792.046_181_191_6,
+        "done 500000 total_wait 1955421.4179453165 total_time 2454471.5494396426",
+    ),
+    ("tickers", 1_002_209, 1000.0, "ticks 1001208"),
+    ("fib_compute", 11, 10.0, "total 8320400"),
+];
+
+fn report(name: &str, figures: &Figures) {
+    println!("model {name}\nevents {}\nend time {}\n{}", figures.events, figures.end_time, figures.check);
+    if let Some(&(_, events, end_time, check)) = EXPECTED.iter().find(|e| e.0 == name) {
+        if (events, end_time.to_bits(), check) != (figures.events, figures.end_time.to_bits(), figures.check.as_str()) {
+            eprintln!("baseline {name}: figures differ from usimc's (events {events}, end time {end_time}, {check})");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut names: Vec<String> = args.iter().filter(|a| !a.starts_with("--")).cloned().collect();
+    if names.is_empty() && !args.iter().any(|a| a == "--bench") {
+        // `cargo test --benches`: run each model once and check its figures.
+        names = MODELS.iter().map(|(name, _)| name.to_string()).collect();
+    }
+    if !names.is_empty() {
+        for name in &names {
+            let Some(&(_, model)) = MODELS.iter().find(|(n, _)| n == name) else {
+                eprintln!("unknown model {name}; known: mm1_spawn, tickers, fib_compute");
+                std::process::exit(2);
+            };
+            report(name, &model());
+        }
+        return;
+    }
+    // `cargo bench --bench baseline`: the median of 7 timed runs of each.
+    println!("| model | events | median wall (ms) | ns/event (fib_compute: ns per `fib` call) |");
+    println!("|---|---:|---:|---:|");
+    for (name, model) in MODELS {
+        let mut times = Vec::new();
+        let mut figures = model();
+        for _ in 0..7 {
+            let start = Instant::now();
+            figures = black_box(model());
+            times.push(start.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        // fib(n) makes 2 * fib(n + 1) - 1 calls of `fib`.
+        let units =
+            if name == "fib_compute" { fibm::REPS * (2 * fib(fibm::FIB_N + 1) - 1) } else { figures.events as i64 };
+        println!("| {name} | {} | {:.2} | {:.2} |", figures.events, median * 1e3, median * 1e9 / units as f64);
+        if let Some(&(_, events, end_time, check)) = EXPECTED.iter().find(|e| e.0 == name) {
+            assert_eq!((figures.events, figures.end_time, figures.check.as_str()), (events, end_time, check));
+        }
+    }
+}
