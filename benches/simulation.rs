@@ -41,7 +41,7 @@ fn compile(model: &Model) -> Compiled {
 
 fn run(compiled: &Compiled) -> RunOutcome {
     let config = RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()) };
-    usim_runtime::run(&compiled.program, config)
+    usim_runtime::run(compiled.program(), config)
 }
 
 /// `REPS` and `FIB_N` of `models/fib_compute.usim`.

@@ -175,7 +175,7 @@ fn run(args: RunArgs) -> u8 {
         output: Box::new(std::io::stdout()),
     };
     let run_start = Instant::now();
-    let outcome = usim_runtime::run(&compiled.program, config);
+    let outcome = usim_runtime::run(compiled.program(), config);
     let run_time = run_start.elapsed();
     if std::io::stderr().is_terminal() {
         let secs = run_time.as_secs_f64();

@@ -34,12 +34,15 @@ mod error_code {
 
 /// A compiled model: the JIT module owning the machine code, and the program
 /// description the runtime runs.
+///
+/// The step functions in `program` point into memory this value owns: they
+/// are valid only while it lives, so lend the program out, never a copy.
 pub struct Compiled {
-    // Owns the code the program's step pointers point into; dropped last.
-    _module: JITModule,
+    // Owns the code the program's step pointers point into; freed on drop.
+    module: Option<JITModule>,
     // The string pool, whose bytes generated code points at.
     _strings: Vec<String>,
-    pub program: rt::Program,
+    program: rt::Program,
     /// The globals layout, to read `var`s back from the final globals block.
     pub globals: Vec<ir::SlotRange>,
     /// The params and the values this compilation used.
@@ -54,6 +57,24 @@ unsafe impl Send for Compiled {}
 // SAFETY: after finalization nothing in `Compiled` is mutated; the runtime only
 // reads the program and calls the finished code, which touches no shared state.
 unsafe impl Sync for Compiled {}
+
+impl Compiled {
+    /// The program to hand to `usim_runtime::run`, valid while `self` lives.
+    pub fn program(&self) -> &rt::Program {
+        &self.program
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: the only pointers into the module's memory are the step
+            // functions of `self.program`, which is private and lent out only
+            // by reference, so nothing can run or call this code any more.
+            unsafe { module.free_memory() };
+        }
+    }
+}
 
 /// Errors of the code generator itself: always a bug in usimc, never in the model.
 #[derive(Debug)]
@@ -299,7 +320,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     let program =
         rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
     Ok(Compiled {
-        _module: jit,
+        module: Some(jit),
         _strings: strings,
         program,
         globals: module.globals.clone(),

@@ -612,7 +612,7 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
     })?;
     let sink = Sink::default();
     let outcome = run(
-        &compiled.program,
+        compiled.program(),
         RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(sink.clone()) },
     );
     let output = String::from_utf8(sink.0.lock().unwrap().clone()).map_err(|e| e.to_string())?;
