@@ -14,8 +14,8 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
-use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId as ClFuncId, Linkage, Module as _};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
+use cranelift_module::{DataDescription, DataId, FuncId as ClFuncId, Linkage, Module as _};
 
 use crate::ir::{self, Arg, Base, BinOp, Cmp, Const, Inst, Place, Ret, Scalar, Terminator, WaitOp};
 use crate::span::Span;
@@ -32,6 +32,9 @@ mod error_code {
     pub const RECURSION: i64 = usim_runtime::ERROR_CALL_DEPTH as i64;
 }
 
+/// Address space reserved (not committed) for one model's code and data.
+const JIT_ARENA_BYTES: usize = 1 << 30;
+
 /// A compiled model: the JIT module owning the machine code, and the program
 /// description the runtime runs.
 ///
@@ -40,8 +43,6 @@ mod error_code {
 pub struct Compiled {
     // Owns the code the program's step pointers point into; freed on drop.
     module: Option<JITModule>,
-    // The string pool, whose bytes generated code points at.
-    _strings: Vec<String>,
     program: rt::Program,
     /// The globals layout, to read `var`s back from the final globals block.
     pub globals: Vec<ir::SlotRange>,
@@ -212,6 +213,10 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     for (name, ptr) in rounding_libcalls() {
         builder.symbol(name, ptr);
     }
+    // One reserved arena keeps all code and data within ±2 GiB of each other,
+    // as the PC-relative calls and string addresses between them need.
+    let arena = ArenaMemoryProvider::new_with_size(JIT_ARENA_BYTES).map_err(|e| err(&e))?;
+    builder.memory_provider(Box::new(arena));
     let mut jit = JITModule::new(builder);
 
     // Declare every callable first so that calls can refer to any of them.
@@ -253,9 +258,16 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .map(|(kind, (index, _))| (index as u32, kind as u32))
         .collect();
 
-    // Generated code points into these strings' heap buffers, which stay put
-    // when the vector moves into `Compiled`.
-    let strings: Vec<String> = module.strings.clone();
+    // String pieces live in data objects of the module, so the code refers to
+    // them by symbol (and `emit clif` shows no machine addresses).
+    let mut strings = Vec::new();
+    for (i, text) in module.strings.iter().enumerate() {
+        let id = jit.declare_data(&format!("string_{i}"), Linkage::Local, false, false).map_err(|e| err(&e))?;
+        let mut data = DataDescription::new();
+        data.define(text.as_bytes().to_vec().into_boxed_slice());
+        jit.define_data(id, &data).map_err(|e| err(&e))?;
+        strings.push((id, text.len()));
+    }
     let mut imports: HashMap<&'static str, ClFuncId> = HashMap::new();
     let mut clif = Vec::new();
     let mut ctx = jit.make_context();
@@ -319,19 +331,12 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .collect();
     let program =
         rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
-    Ok(Compiled {
-        module: Some(jit),
-        _strings: strings,
-        program,
-        globals: module.globals.clone(),
-        params: module.params.clone(),
-        clif,
-    })
+    Ok(Compiled { module: Some(jit), program, globals: module.globals.clone(), params: module.params.clone(), clif })
 }
 
 struct FnGen<'a, 'b> {
     module: &'a ir::Module,
-    strings: &'a [String],
+    strings: &'a [(DataId, usize)],
     jit: &'a mut JITModule,
     imports: &'a mut HashMap<&'static str, ClFuncId>,
     registered: &'a HashMap<&'static str, *const u8>,
@@ -717,10 +722,10 @@ impl FnGen<'_, '_> {
                 self.call_host("usim_scope_enter", &[rt])?;
             }
             Inst::Text { string } => {
-                let s = &self.strings[*string as usize];
-                let (ptr, len) = (s.as_ptr() as i64, s.len() as i64);
-                let ptr = self.iconst(I64, ptr);
-                let len = self.iconst(I64, len);
+                let (id, len) = self.strings[*string as usize];
+                let global = self.jit.declare_data_in_func(id, self.builder.func);
+                let ptr = self.builder.ins().symbol_value(I64, global);
+                let len = self.iconst(I64, len as i64);
                 let rt = self.rt;
                 self.call_host("usim_text_str", &[rt, ptr, len])?;
             }
