@@ -1,0 +1,344 @@
+//! Checking statements.
+
+use std::collections::HashMap;
+
+use super::*;
+
+impl BodyChecker<'_, '_> {
+    pub(super) fn stmt(&mut self, stmt: &Stmt<()>) -> Stmt<Type> {
+        let span = stmt.span;
+        let kind = match &stmt.kind {
+            StmtKind::Let { name, ty, value, .. } => {
+                let mut value = self.await_or_expr(value);
+                if let Some(ty) = ty {
+                    let declared = self.ck.resolve_type(ty);
+                    value = self.coerce(value, &declared);
+                }
+                if !is_value_type(&value.ty) {
+                    let d =
+                        Diagnostic::error("E0201", format!("this has no value to bind to `{}`", name.name), value.span)
+                            .with_label(format!("this is {}", self.describe(&value.ty)));
+                    self.error(d);
+                    value.ty = Type::Error;
+                }
+                let local = self.declare(name, value.ty.clone(), true);
+                StmtKind::Let { name: name.clone(), ty: ty.clone(), value, local: Some(local) }
+            }
+            StmtKind::Assign { target, op, value } => {
+                let target = self.place(target);
+                let value = self.await_or_expr(value);
+                let value = match op {
+                    AssignOp::Set => self.coerce(value, &target.ty.clone()),
+                    _ => self.compound(&target, *op, value),
+                };
+                StmtKind::Assign { target, op: *op, value }
+            }
+            StmtKind::If { cond, then, otherwise } => {
+                let cond = self.condition(cond, "`if`");
+                let then = self.block(then);
+                let otherwise = otherwise.as_ref().map(|b| self.block(b));
+                StmtKind::If { cond, then, otherwise }
+            }
+            StmtKind::While { cond, body } => {
+                let cond = self.condition(cond, "`while`");
+                StmtKind::While { cond, body: self.loop_block(body) }
+            }
+            StmtKind::For { name, iter, body, .. } => {
+                let (iter, elem) = match iter {
+                    ForIter::Range(lo, hi) => {
+                        let lo = self.expect(lo, &Type::Int);
+                        let hi = self.expect(hi, &Type::Int);
+                        (ForIter::Range(lo, hi), Type::Int)
+                    }
+                    ForIter::Each(e) => {
+                        let e = self.expr(e);
+                        let elem = match &e.ty {
+                            Type::Array(elem, _) => (**elem).clone(),
+                            Type::Object(ObjectKind::Channel(t) | ObjectKind::Queue(t)) => {
+                                self.require_process("receive in a loop", e.span);
+                                (**t).clone()
+                            }
+                            Type::Error => Type::Error,
+                            other => {
+                                let d = Diagnostic::error(
+                                    "E0201",
+                                    format!("cannot loop over {}", self.describe(other)),
+                                    e.span,
+                                )
+                                .with_label("expected an array, a channel, a queue or a range `a..b`");
+                                self.error(d);
+                                Type::Error
+                            }
+                        };
+                        (ForIter::Each(e), elem)
+                    }
+                };
+                self.scopes.push(HashMap::new());
+                let local = self.declare(name, elem, false);
+                let body = self.loop_block(body);
+                self.scopes.pop();
+                StmtKind::For { name: name.clone(), iter, body, local: Some(local) }
+            }
+            StmtKind::Loop { body } => StmtKind::Loop { body: self.loop_block(body) },
+            StmtKind::Break | StmtKind::Continue => {
+                if self.loop_depth == 0 {
+                    let word = if matches!(stmt.kind, StmtKind::Break) { "break" } else { "continue" };
+                    self.error(
+                        Diagnostic::error("E0211", format!("`{word}` outside of a loop"), span)
+                            .with_label("there is no `while`, `for`, `loop` or `every` around this"),
+                    );
+                }
+                match stmt.kind {
+                    StmtKind::Break => StmtKind::Break,
+                    _ => StmtKind::Continue,
+                }
+            }
+            StmtKind::Return(value) => {
+                let ret = self.ret.clone();
+                let value = match (value, &ret) {
+                    (None, Type::Unit | Type::Error) => None,
+                    (None, _) => {
+                        let d = Diagnostic::error(
+                            "E0209",
+                            format!("`{}` must return {}", self.callable_name, self.describe(&ret)),
+                            span,
+                        )
+                        .with_label("return without a value");
+                        self.error(d);
+                        None
+                    }
+                    (Some(v), Type::Unit) => {
+                        let v = self.await_or_expr(v);
+                        let d = Diagnostic::error(
+                            "E0209",
+                            format!("`{}` does not return a value", self.callable_name),
+                            v.span,
+                        )
+                        .with_label("unexpected value")
+                        .with_note(format!("declare the return type: `-> {}`", self.show(&v.ty)));
+                        self.error(d);
+                        None
+                    }
+                    (Some(v), ret) => {
+                        let v = self.await_or_expr(v);
+                        Some(self.coerce(v, ret))
+                    }
+                };
+                StmtKind::Return(value)
+            }
+            StmtKind::Print(s) => StmtKind::Print(self.str_lit(s)),
+            StmtKind::Fail(s) => StmtKind::Fail(self.str_lit(s)),
+            StmtKind::Stop => StmtKind::Stop,
+            StmtKind::Record { name, value } => {
+                let value = self.expect(value, &Type::Float);
+                StmtKind::Record { name: name.clone(), value }
+            }
+            StmtKind::Every { period, body } => {
+                self.require_process("use `every`", span);
+                let period = self.expect(period, &Type::Float);
+                StmtKind::Every { period, body: self.loop_block(body) }
+            }
+            StmtKind::Scope { body } => {
+                self.require_process("open a `scope`", span);
+                StmtKind::Scope { body: self.block(body) }
+            }
+            StmtKind::With { target, amount, priority, body } => {
+                self.require_process("use `with`", span);
+                let (target, amount, priority) = self.with_head(target, amount, priority);
+                StmtKind::With { target, amount, priority, body: self.block(body) }
+            }
+            StmtKind::Until { trigger, body } => {
+                self.require_process("use `until`", span);
+                let trigger = self.awaitable(trigger);
+                StmtKind::Until { trigger, body: self.block(body) }
+            }
+            StmtKind::Select { arms } => {
+                self.require_process("use `select`", span);
+                StmtKind::Select { arms: arms.iter().map(|a| self.select_arm(a)).collect() }
+            }
+            StmtKind::Cancel(handle) => {
+                let handle = self.expr(handle);
+                if !matches!(handle.ty, Type::Proc(_) | Type::Error) {
+                    let d = Diagnostic::error("E0221", "`cancel` needs a process handle", handle.span)
+                        .with_label(format!("this is {}", self.describe(&handle.ty)))
+                        .with_note("a handle comes from `let h = spawn worker()`");
+                    self.error(d);
+                }
+                StmtKind::Cancel(handle)
+            }
+            StmtKind::Expr(e) => {
+                let e = self.await_or_expr(e);
+                if !matches!(
+                    e.kind,
+                    ExprKind::Await(_)
+                        | ExprKind::Spawn(_)
+                        | ExprKind::CallFn { .. }
+                        | ExprKind::CallBuiltin { .. }
+                        | ExprKind::Method { .. }
+                ) && e.ty != Type::Error
+                {
+                    self.error(
+                        Diagnostic::warning("W0002", "this expression does nothing", e.span)
+                            .with_label("its value is not used"),
+                    );
+                }
+                StmtKind::Expr(e)
+            }
+        };
+        Stmt { kind, span }
+    }
+
+    pub(super) fn with_head(
+        &mut self,
+        target: &Expr<()>,
+        amount: &Option<Expr<()>>,
+        priority: &Option<Expr<()>>,
+    ) -> (TExpr, Option<TExpr>, Option<TExpr>) {
+        let target = self.expr(target);
+        let amount = amount.as_ref().map(|a| self.expect(a, &Type::Float));
+        let priority = priority.as_ref().map(|p| self.expect(p, &Type::Int));
+        match (&target.ty, &amount) {
+            (Type::Object(ObjectKind::Lock), None)
+            | (Type::Object(ObjectKind::Resource), Some(_))
+            | (Type::Error, _) => {}
+            (Type::Object(ObjectKind::Lock), Some(a)) => {
+                let d = Diagnostic::error("E0222", "a lock is acquired whole; it takes no amount", a.span)
+                    .with_label("remove the amount");
+                self.error(d);
+            }
+            (Type::Object(ObjectKind::Resource), None) => {
+                let d = Diagnostic::error("E0222", "`with` on a resource needs the amount to borrow", target.span)
+                    .with_label("write e.g. `with tank(5.0) { }`");
+                self.error(d);
+            }
+            (other, _) => {
+                let d = Diagnostic::error("E0222", "`with` needs a lock or a resource", target.span)
+                    .with_label(format!("this is {}", self.describe(other)));
+                self.error(d);
+            }
+        }
+        (target, amount, priority)
+    }
+
+    pub(super) fn select_arm(&mut self, arm: &SelectArm<()>) -> SelectArm<Type> {
+        self.scopes.push(HashMap::new());
+        let head = match &arm.head {
+            SelectHead::With { target, amount, priority } => {
+                let (target, amount, priority) = self.with_head(target, amount, priority);
+                SelectHead::With { target, amount, priority }
+            }
+            SelectHead::Let { name, value, .. } => {
+                let value = self.await_or_expr(value);
+                if !matches!(value.kind, ExprKind::Await(_)) {
+                    self.error(Diagnostic::error(
+                        "E0217",
+                        "a `select` arm waits: write `let x = await ...`",
+                        value.span,
+                    ));
+                }
+                let local = self.declare(name, value.ty.clone(), true);
+                SelectHead::Let { name: name.clone(), value, local: Some(local) }
+            }
+            SelectHead::Await(e) => SelectHead::Await(self.awaitable(e)),
+        };
+        let body = self.block(&arm.body);
+        self.scopes.pop();
+        SelectArm { head, body, span: arm.span }
+    }
+
+    pub(super) fn str_lit(&mut self, s: &StrLit<()>) -> StrLit<Type> {
+        let mut parts = Vec::new();
+        for part in &s.parts {
+            parts.push(match part {
+                StrPart::Text(t) => StrPart::Text(t.clone()),
+                StrPart::Interp { expr, decimals } => {
+                    let expr = self.expr(expr);
+                    if decimals.is_some_and(|n| n > MAX_DECIMALS) {
+                        let d = Diagnostic::error(
+                            "E0206",
+                            format!("at most {MAX_DECIMALS} decimals can be printed"),
+                            expr.span,
+                        )
+                        .with_label("too many decimals");
+                        self.error(d);
+                    } else if decimals.is_some() && !matches!(expr.ty, Type::Float | Type::Error) {
+                        let d = Diagnostic::error(
+                            "E0206",
+                            format!("`:.N` formats a float, but this is {}", self.describe(&expr.ty)),
+                            expr.span,
+                        )
+                        .with_label("not a float")
+                        .with_note(if expr.ty == Type::Int {
+                            "convert first, e.g. `{float(n):.2}`, or drop the `:.N`"
+                        } else {
+                            "drop the `:.N`"
+                        });
+                        self.error(d);
+                    } else if !self.printable(&expr.ty) {
+                        let d =
+                            Diagnostic::error("E0207", format!("cannot print {}", self.describe(&expr.ty)), expr.span)
+                                .with_label("ints, floats, bools, structs and arrays can be printed");
+                        self.error(d);
+                    }
+                    StrPart::Interp { expr, decimals: *decimals }
+                }
+            });
+        }
+        StrLit { parts, span: s.span }
+    }
+
+    pub(super) fn condition(&mut self, cond: &Expr<()>, what: &str) -> TExpr {
+        let e = self.expr(cond);
+        if !matches!(e.ty, Type::Bool | Type::Error) {
+            let d = Diagnostic::error("E0204", format!("the condition of {what} must be a bool"), e.span)
+                .with_label(format!("this is {}", self.describe(&e.ty)));
+            self.error(d);
+        }
+        e
+    }
+
+    pub(super) fn compound(&mut self, target: &TExpr, op: AssignOp, value: TExpr) -> TExpr {
+        let symbol = match op {
+            AssignOp::Add => "+=",
+            AssignOp::Sub => "-=",
+            AssignOp::Mul => "*=",
+            AssignOp::Div => "/=",
+            AssignOp::Set => "=",
+        };
+        if !target.ty.is_numeric() {
+            let d = Diagnostic::error("E0203", format!("`{symbol}` needs a number on the left"), target.span)
+                .with_label(format!("this is {}", self.describe(&target.ty)));
+            self.error(d);
+            return value;
+        }
+        let ty = target.ty.clone();
+        self.coerce(value, &ty)
+    }
+
+    /// Checks an assignment target: a mutable local, a global `var`, or a field or element of one.
+    pub(super) fn place(&mut self, e: &Expr<()>) -> TExpr {
+        let typed_e = self.expr(e);
+        let mut root = &typed_e;
+        while let ExprKind::Field(inner, _) | ExprKind::Index(inner, _) = &root.kind {
+            root = inner;
+        }
+        let problem = match &root.kind {
+            ExprKind::Local(id) if !self.mutable[id.0 as usize] => Some(format!(
+                "`{}` cannot be assigned: parameters and loop variables are fixed",
+                self.locals[id.0 as usize].name
+            )),
+            ExprKind::Local(_) | ExprKind::Global(_) => None,
+            _ if root.ty == Type::Error => None,
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_)
+                if matches!(e.kind, ExprKind::Name(_) | ExprKind::Field(..) | ExprKind::Index(..)) =>
+            {
+                Some("a `const` or `param` cannot be assigned".to_string())
+            }
+            _ => Some("only a variable, or a field or element of one, can be assigned".to_string()),
+        };
+        if let Some(message) = problem {
+            self.error(Diagnostic::error("E0205", message, e.span).with_label("cannot assign to this"));
+        }
+        typed_e
+    }
+}
