@@ -1,364 +1,48 @@
-//! Code generation: the IR to native code with Cranelift's JIT.
-//!
-//! Every callable becomes `extern "C" fn(frame, globals, rt) -> status`.
-//! A process's function starts by dispatching on the state stored in its
-//! frame; a `fn`'s frame lives on its caller's stack. Every host function is
-//! registered with the JIT builder by name before anything is compiled.
+//! One callable's IR to Cranelift IR: state dispatch, instructions, waits.
 
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, Block as ClBlock, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
-    Type as ClType, Value,
+    AbiParam, Block as ClBlock, FuncRef, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Type as ClType, Value,
 };
-use cranelift_codegen::settings::{self, Configurable};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
-use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
-use cranelift_module::{DataDescription, DataId, FuncId as ClFuncId, Linkage, Module as _};
+use cranelift_frontend::{FunctionBuilder, Switch, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::{DataId, FuncId as ClFuncId, Linkage, Module as _};
 
+use super::error_code;
+use super::host::{fixed_host_sig, scalar_type, stdlib_host_sig, F64, I32, I64, I8};
+use super::CodegenError;
 use crate::ir::{self, Arg, Base, BinOp, Cmp, Const, Inst, Place, Ret, Scalar, Terminator, WaitOp};
 use crate::span::Span;
 use usim_runtime as rt;
 use usim_stdlib as stdlib;
 
-/// Codes for errors raised inline by generated code (`usim_error`); the
-/// runtime owns the messages.
-mod error_code {
-    pub const OVERFLOW: i64 = usim_runtime::ERROR_INTEGER_OVERFLOW as i64;
-    pub const DIVISION_BY_ZERO: i64 = usim_runtime::ERROR_DIVISION_BY_ZERO as i64;
-    pub const REMAINDER_BY_ZERO: i64 = usim_runtime::ERROR_REMAINDER_BY_ZERO as i64;
-    pub const EVERY_PERIOD: i64 = usim_runtime::ERROR_EVERY_PERIOD as i64;
-    pub const RECURSION: i64 = usim_runtime::ERROR_CALL_DEPTH as i64;
-}
-
-/// Address space reserved (not committed) for one model's code and data.
-const JIT_ARENA_BYTES: usize = 1 << 30;
-
-/// A compiled model: the JIT module owning the machine code, and the program
-/// description the runtime runs.
-///
-/// The step functions in `program` point into memory this value owns: they
-/// are valid only while it lives, so lend the program out, never a copy.
-pub struct Compiled {
-    // Owns the code the program's step pointers point into; freed on drop.
-    module: Option<JITModule>,
-    program: rt::Program,
-    /// The globals layout, to read `var`s back from the final globals block.
-    pub globals: Vec<ir::SlotRange>,
-    /// The params and the values this compilation used.
-    pub params: Vec<(String, Const)>,
-    /// Cranelift's text of each function, when asked for.
-    pub clif: Vec<(String, String)>,
-}
-
-// SAFETY: `Compiled` is only moved between threads whole; the JIT memory and
-// the strings it owns are immutable after finalization.
-unsafe impl Send for Compiled {}
-// SAFETY: after finalization nothing in `Compiled` is mutated; the runtime only
-// reads the program and calls the finished code, which touches no shared state.
-unsafe impl Sync for Compiled {}
-
-impl Compiled {
-    /// The program to hand to `usim_runtime::run`, valid while `self` lives.
-    pub fn program(&self) -> &rt::Program {
-        &self.program
-    }
-}
-
-impl Drop for Compiled {
-    fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
-            // SAFETY: the only pointers into the module's memory are the step
-            // functions of `self.program`, which is private and lent out only
-            // by reference, so nothing can run or call this code any more.
-            unsafe { module.free_memory() };
-        }
-    }
-}
-
-/// Errors of the code generator itself: always a bug in usimc, never in the model.
-#[derive(Debug)]
-pub struct CodegenError(pub String);
-
-type HostSig = (&'static [ClType], Option<ClType>);
-
-const I64: ClType = types::I64;
-const F64: ClType = types::F64;
-const I32: ClType = types::I32;
-const I8: ClType = types::I8;
-
-/// The signatures of the runtime's and the print host functions. Stdlib
-/// built-ins get theirs from the stdlib table.
-fn fixed_host_sig(symbol: &str) -> Option<HostSig> {
-    Some(match symbol {
-        "usim_spawn" => (&[I64, I32, I64, I32], Some(I64)),
-        "usim_delay" | "usim_at" => (&[I64, F64, I64], Some(I32)),
-        "usim_instant" | "usim_scope_exit" => (&[I64], Some(I32)),
-        "usim_wait_until" => (&[I64, F64], Some(I32)),
-        "usim_join" => (&[I64, I64, I64], Some(I32)),
-        "usim_result" => (&[I64, I64, I32], Some(I64)),
-        "usim_cancel" => (&[I64, I64], Some(I32)),
-        "usim_scope_enter" | "usim_print_end" => (&[I64], None),
-        "usim_error" => (&[I64, I32, I64], None),
-        "usim_index_error" => (&[I64, I64, I64, I64], None),
-        "usim_text_str" => (&[I64, I64, I64], None),
-        "usim_text_int" => (&[I64, I64], None),
-        "usim_text_float" => (&[I64, F64], None),
-        "usim_text_float_prec" => (&[I64, F64, I32], None),
-        "usim_text_bool" => (&[I64, I8], None),
-        "usim_fail_end" => (&[I64, I64], None),
-        "usim_fmod" => (&[F64, F64], Some(F64)),
-        _ => return None,
-    })
-}
-
-fn stdlib_type(t: stdlib::Ty) -> ClType {
-    match t {
-        stdlib::Ty::Int => I64,
-        stdlib::Ty::Float => F64,
-        stdlib::Ty::Bool => I8,
-    }
-}
-
-fn scalar_type(s: Scalar) -> ClType {
-    match s {
-        Scalar::Int => I64,
-        Scalar::Float => F64,
-        Scalar::Bool => I8,
-    }
-}
-
-/// Every host symbol, from the runtime and the stdlib.
-pub fn host_symbols() -> Vec<(&'static str, *const u8)> {
-    let mut all = rt::host_symbols();
-    all.extend(stdlib::host_symbols());
-    all
-}
-
-extern "C" fn libcall_floor(x: f64) -> f64 {
-    x.floor()
-}
-
-extern "C" fn libcall_ceil(x: f64) -> f64 {
-    x.ceil()
-}
-
-extern "C" fn libcall_trunc(x: f64) -> f64 {
-    x.trunc()
-}
-
-extern "C" fn libcall_nearbyint(x: f64) -> f64 {
-    x.round_ties_even()
-}
-
-/// The float rounding libcalls under the names `default_libcall_names` gives them.
-fn rounding_libcalls() -> [(&'static str, *const u8); 4] {
-    [
-        ("floor", libcall_floor as *const u8),
-        ("ceil", libcall_ceil as *const u8),
-        ("trunc", libcall_trunc as *const u8),
-        ("nearbyint", libcall_nearbyint as *const u8),
-    ]
-}
-
-/// The signature of a stdlib host built-in by symbol.
-fn stdlib_host_sig(symbol: &str) -> Option<(Vec<ClType>, ClType)> {
-    for builtin in stdlib::builtins() {
-        for sig in builtin.signatures {
-            if let stdlib::Impl::Host { symbol: s, fallible } = sig.imp {
-                if s == symbol {
-                    let mut params = Vec::new();
-                    if fallible {
-                        params.push(I64);
-                    }
-                    params.extend(sig.params.iter().map(|p| stdlib_type(*p)));
-                    if fallible {
-                        params.push(I64);
-                    }
-                    return Some((params, stdlib_type(sig.ret)));
-                }
-            }
-        }
-    }
-    None
-}
-
-fn step_signature(module: &JITModule) -> Signature {
-    let mut sig = module.make_signature();
-    for _ in 0..3 {
-        sig.params.push(AbiParam::new(I64));
-    }
-    sig.returns.push(AbiParam::new(I32));
-    sig
-}
-
-/// Compiles an IR module to native code.
-pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, CodegenError> {
-    let err = |e: &dyn std::fmt::Display| CodegenError(e.to_string());
-    let mut flags = settings::builder();
-    flags.set("opt_level", "speed").map_err(|e| err(&e))?;
-    flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
-    flags.set("is_pic", "false").map_err(|e| err(&e))?;
-    let isa =
-        cranelift_native::builder().map_err(|e| err(&e))?.finish(settings::Flags::new(flags)).map_err(|e| err(&e))?;
-    let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-    let symbols = host_symbols();
-    let registered: HashMap<&str, *const u8> = symbols.iter().copied().collect();
-    for (name, ptr) in &symbols {
-        builder.symbol(*name, *ptr);
-    }
-    // On a CPU without SSE4.1, Cranelift lowers float rounding to libcalls;
-    // register them too, so no symbol is ever looked up with dlsym.
-    for (name, ptr) in rounding_libcalls() {
-        builder.symbol(name, ptr);
-    }
-    // One reserved arena keeps all code and data within ±2 GiB of each other,
-    // as the PC-relative calls and string addresses between them need.
-    let arena = ArenaMemoryProvider::new_with_size(JIT_ARENA_BYTES).map_err(|e| err(&e))?;
-    builder.memory_provider(Box::new(arena));
-    let mut jit = JITModule::new(builder);
-
-    // Declare every callable first so that calls can refer to any of them.
-    let step_sig = step_signature(&jit);
-    let mut ids = Vec::new();
-    for (i, f) in module.functions.iter().enumerate() {
-        let id = jit
-            .declare_function(
-                &format!("{}_{i}_{}", if f.is_process { "process" } else { "fn" }, f.name),
-                Linkage::Local,
-                &step_sig,
-            )
-            .map_err(|e| err(&e))?;
-        ids.push(id);
-    }
-    // The host stack each callable's own frame needs: the frames of the `fn`s it calls.
-    let stack_needs: Vec<i64> = module
-        .functions
-        .iter()
-        .map(|f| {
-            let frames: i64 = f
-                .blocks
-                .iter()
-                .flat_map(|b| &b.insts)
-                .filter_map(|i| match i {
-                    Inst::CallFn { func, .. } => Some(module.functions[func.0 as usize].frame_slots as i64 * 8),
-                    _ => None,
-                })
-                .sum();
-            frames + 1024
-        })
-        .collect();
-    let kinds: HashMap<u32, u32> = module
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_process)
-        .enumerate()
-        .map(|(kind, (index, _))| (index as u32, kind as u32))
-        .collect();
-
-    // String pieces live in data objects of the module, so the code refers to
-    // them by symbol (and `emit clif` shows no machine addresses).
-    let mut strings = Vec::new();
-    for (i, text) in module.strings.iter().enumerate() {
-        let id = jit.declare_data(&format!("string_{i}"), Linkage::Local, false, false).map_err(|e| err(&e))?;
-        let mut data = DataDescription::new();
-        data.define(text.as_bytes().to_vec().into_boxed_slice());
-        jit.define_data(id, &data).map_err(|e| err(&e))?;
-        strings.push((id, text.len()));
-    }
-    let mut imports: HashMap<&'static str, ClFuncId> = HashMap::new();
-    let mut clif = Vec::new();
-    let mut ctx = jit.make_context();
-    let mut fbc = FunctionBuilderContext::new();
-    let frontend_config = jit.isa().frontend_config();
-    for (index, func) in module.functions.iter().enumerate() {
-        ctx.func.signature = step_sig.clone();
-        let mut gen = FnGen {
-            module,
-            strings: &strings,
-            jit: &mut jit,
-            imports: &mut imports,
-            registered: &registered,
-            ids: &ids,
-            kinds: &kinds,
-            stack_needs: &stack_needs,
-            func,
-            builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
-            vars: Vec::new(),
-            blocks: Vec::new(),
-            frame: Value::from_u32(0),
-            globals: Value::from_u32(0),
-            rt: Value::from_u32(0),
-            error_exit: None,
-            func_refs: HashMap::new(),
-            flags: MemFlagsData::trusted(),
-            plain_flags: MemFlagsData::new(),
-        };
-        gen.generate()?;
-        gen.builder.finalize(frontend_config);
-        if want_clif {
-            clif.push((func.name.clone(), ctx.func.display().to_string()));
-        }
-        jit.define_function(ids[index], &mut ctx).map_err(|e| CodegenError(format!("{e:?}")))?;
-        jit.clear_context(&mut ctx);
-    }
-    jit.finalize_definitions().map_err(|e| err(&e))?;
-
-    let mut kinds_out = Vec::new();
-    for (index, func) in module.functions.iter().enumerate() {
-        if !func.is_process {
-            continue;
-        }
-        let code = jit.get_finalized_function(ids[index]);
-        // SAFETY: the function was defined with the step signature
-        // (frame, globals, rt) -> u32 under the platform's C calling convention.
-        let step: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
-        kinds_out.push(rt::ProcessKind {
-            name: func.name.clone(),
-            step,
-            frame_slots: func.frame_slots,
-            param_slots: func.param_slots,
-            result_start: func.result_start,
-            result_slots: func.result_slots,
-        });
-    }
-    let roots = module
-        .roots
-        .iter()
-        .map(|r| rt::Root { kind: kinds.get(&r.func.0).copied().unwrap_or(0), args: r.args.clone() })
-        .collect();
-    let program =
-        rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
-    Ok(Compiled { module: Some(jit), program, globals: module.globals.clone(), params: module.params.clone(), clif })
-}
-
-struct FnGen<'a, 'b> {
-    module: &'a ir::Module,
-    strings: &'a [(DataId, usize)],
-    jit: &'a mut JITModule,
-    imports: &'a mut HashMap<&'static str, ClFuncId>,
-    registered: &'a HashMap<&'static str, *const u8>,
-    ids: &'a [ClFuncId],
-    kinds: &'a HashMap<u32, u32>,
-    stack_needs: &'a [i64],
-    func: &'a ir::Function,
-    builder: FunctionBuilder<'b>,
-    vars: Vec<Variable>,
-    blocks: Vec<ClBlock>,
-    frame: Value,
-    globals: Value,
-    rt: Value,
-    error_exit: Option<ClBlock>,
-    func_refs: HashMap<&'static str, FuncRef>,
+pub(super) struct FnGen<'a, 'b> {
+    pub(super) module: &'a ir::Module,
+    pub(super) strings: &'a [(DataId, usize)],
+    pub(super) jit: &'a mut JITModule,
+    pub(super) imports: &'a mut HashMap<&'static str, ClFuncId>,
+    pub(super) registered: &'a HashMap<&'static str, *const u8>,
+    pub(super) ids: &'a [ClFuncId],
+    pub(super) kinds: &'a HashMap<u32, u32>,
+    pub(super) stack_needs: &'a [i64],
+    pub(super) func: &'a ir::Function,
+    pub(super) builder: FunctionBuilder<'b>,
+    pub(super) vars: Vec<Variable>,
+    pub(super) blocks: Vec<ClBlock>,
+    pub(super) frame: Value,
+    pub(super) globals: Value,
+    pub(super) rt: Value,
+    pub(super) error_exit: Option<ClBlock>,
+    pub(super) func_refs: HashMap<&'static str, FuncRef>,
     /// Memory flags for frame, globals and runtime accesses: aligned, never trapping.
-    flags: MemFlagsData,
-    plain_flags: MemFlagsData,
+    pub(super) flags: MemFlagsData,
+    pub(super) plain_flags: MemFlagsData,
 }
 
 impl FnGen<'_, '_> {
-    fn generate(&mut self) -> Result<(), CodegenError> {
+    pub(super) fn generate(&mut self) -> Result<(), CodegenError> {
         let entry = self.builder.create_block();
         self.builder.append_block_params_for_function_params(entry);
         self.builder.switch_to_block(entry);
@@ -993,36 +677,5 @@ impl FnGen<'_, '_> {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every registered host function has a signature codegen knows, and every
-    /// host built-in of the stdlib table is registered: cranelift-jit would
-    /// otherwise fall back to a dlsym lookup at link time.
-    #[test]
-    fn every_host_symbol_is_registered_with_a_signature() {
-        let symbols = host_symbols();
-        let names: Vec<&str> = symbols.iter().map(|(n, _)| *n).collect();
-        for name in &names {
-            assert!(
-                fixed_host_sig(name).is_some() || stdlib_host_sig(name).is_some(),
-                "host symbol `{name}` has no signature in codegen"
-            );
-        }
-        for builtin in stdlib::builtins() {
-            for sig in builtin.signatures {
-                if let stdlib::Impl::Host { symbol, .. } = sig.imp {
-                    assert!(names.contains(&symbol), "stdlib symbol `{symbol}` is not registered");
-                }
-            }
-        }
-        let mut sorted = names.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        assert_eq!(sorted.len(), names.len(), "a host symbol is registered twice");
     }
 }

@@ -1,0 +1,232 @@
+//! Code generation: the IR to native code with Cranelift's JIT.
+//!
+//! Every callable becomes `extern "C" fn(frame, globals, rt) -> status`.
+//! A process's function starts by dispatching on the state stored in its
+//! frame; a `fn`'s frame lives on its caller's stack. Every host function is
+//! registered with the JIT builder by name before anything is compiled.
+
+mod function;
+mod host;
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{AbiParam, MemFlagsData, Signature, Value};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
+use cranelift_module::{DataDescription, FuncId as ClFuncId, Linkage, Module as _};
+
+use crate::ir::{self, Const, Inst};
+use function::FnGen;
+pub use host::host_symbols;
+use host::{rounding_libcalls, I32, I64};
+use usim_runtime as rt;
+
+/// Codes for errors raised inline by generated code (`usim_error`); the
+/// runtime owns the messages.
+mod error_code {
+    pub const OVERFLOW: i64 = usim_runtime::ERROR_INTEGER_OVERFLOW as i64;
+    pub const DIVISION_BY_ZERO: i64 = usim_runtime::ERROR_DIVISION_BY_ZERO as i64;
+    pub const REMAINDER_BY_ZERO: i64 = usim_runtime::ERROR_REMAINDER_BY_ZERO as i64;
+    pub const EVERY_PERIOD: i64 = usim_runtime::ERROR_EVERY_PERIOD as i64;
+    pub const RECURSION: i64 = usim_runtime::ERROR_CALL_DEPTH as i64;
+}
+
+/// Address space reserved (not committed) for one model's code and data.
+const JIT_ARENA_BYTES: usize = 1 << 30;
+
+/// A compiled model: the JIT module owning the machine code, and the program
+/// description the runtime runs.
+///
+/// The step functions in `program` point into memory this value owns: they
+/// are valid only while it lives, so lend the program out, never a copy.
+pub struct Compiled {
+    // Owns the code the program's step pointers point into; freed on drop.
+    module: Option<JITModule>,
+    program: rt::Program,
+    /// The globals layout, to read `var`s back from the final globals block.
+    pub globals: Vec<ir::SlotRange>,
+    /// The params and the values this compilation used.
+    pub params: Vec<(String, Const)>,
+    /// Cranelift's text of each function, when asked for.
+    pub clif: Vec<(String, String)>,
+}
+
+// SAFETY: `Compiled` is only moved between threads whole; the JIT memory and
+// the strings it owns are immutable after finalization.
+unsafe impl Send for Compiled {}
+// SAFETY: after finalization nothing in `Compiled` is mutated; the runtime only
+// reads the program and calls the finished code, which touches no shared state.
+unsafe impl Sync for Compiled {}
+
+impl Compiled {
+    /// The program to hand to `usim_runtime::run`, valid while `self` lives.
+    pub fn program(&self) -> &rt::Program {
+        &self.program
+    }
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        if let Some(module) = self.module.take() {
+            // SAFETY: the only pointers into the module's memory are the step
+            // functions of `self.program`, which is private and lent out only
+            // by reference, so nothing can run or call this code any more.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// Errors of the code generator itself: always a bug in usimc, never in the model.
+#[derive(Debug)]
+pub struct CodegenError(pub String);
+
+fn step_signature(module: &JITModule) -> Signature {
+    let mut sig = module.make_signature();
+    for _ in 0..3 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    sig.returns.push(AbiParam::new(I32));
+    sig
+}
+
+/// Compiles an IR module to native code.
+pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, CodegenError> {
+    let err = |e: &dyn std::fmt::Display| CodegenError(e.to_string());
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").map_err(|e| err(&e))?;
+    flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
+    flags.set("is_pic", "false").map_err(|e| err(&e))?;
+    let isa =
+        cranelift_native::builder().map_err(|e| err(&e))?.finish(settings::Flags::new(flags)).map_err(|e| err(&e))?;
+    let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
+    let symbols = host_symbols();
+    let registered: HashMap<&str, *const u8> = symbols.iter().copied().collect();
+    for (name, ptr) in &symbols {
+        builder.symbol(*name, *ptr);
+    }
+    // On a CPU without SSE4.1, Cranelift lowers float rounding to libcalls;
+    // register them too, so no symbol is ever looked up with dlsym.
+    for (name, ptr) in rounding_libcalls() {
+        builder.symbol(name, ptr);
+    }
+    // One reserved arena keeps all code and data within ±2 GiB of each other,
+    // as the PC-relative calls and string addresses between them need.
+    let arena = ArenaMemoryProvider::new_with_size(JIT_ARENA_BYTES).map_err(|e| err(&e))?;
+    builder.memory_provider(Box::new(arena));
+    let mut jit = JITModule::new(builder);
+
+    // Declare every callable first so that calls can refer to any of them.
+    let step_sig = step_signature(&jit);
+    let mut ids = Vec::new();
+    for (i, f) in module.functions.iter().enumerate() {
+        let id = jit
+            .declare_function(
+                &format!("{}_{i}_{}", if f.is_process { "process" } else { "fn" }, f.name),
+                Linkage::Local,
+                &step_sig,
+            )
+            .map_err(|e| err(&e))?;
+        ids.push(id);
+    }
+    // The host stack each callable's own frame needs: the frames of the `fn`s it calls.
+    let stack_needs: Vec<i64> = module
+        .functions
+        .iter()
+        .map(|f| {
+            let frames: i64 = f
+                .blocks
+                .iter()
+                .flat_map(|b| &b.insts)
+                .filter_map(|i| match i {
+                    Inst::CallFn { func, .. } => Some(module.functions[func.0 as usize].frame_slots as i64 * 8),
+                    _ => None,
+                })
+                .sum();
+            frames + 1024
+        })
+        .collect();
+    let kinds: HashMap<u32, u32> = module
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_process)
+        .enumerate()
+        .map(|(kind, (index, _))| (index as u32, kind as u32))
+        .collect();
+
+    // String pieces live in data objects of the module, so the code refers to
+    // them by symbol (and `emit clif` shows no machine addresses).
+    let mut strings = Vec::new();
+    for (i, text) in module.strings.iter().enumerate() {
+        let id = jit.declare_data(&format!("string_{i}"), Linkage::Local, false, false).map_err(|e| err(&e))?;
+        let mut data = DataDescription::new();
+        data.define(text.as_bytes().to_vec().into_boxed_slice());
+        jit.define_data(id, &data).map_err(|e| err(&e))?;
+        strings.push((id, text.len()));
+    }
+    let mut imports: HashMap<&'static str, ClFuncId> = HashMap::new();
+    let mut clif = Vec::new();
+    let mut ctx = jit.make_context();
+    let mut fbc = FunctionBuilderContext::new();
+    let frontend_config = jit.isa().frontend_config();
+    for (index, func) in module.functions.iter().enumerate() {
+        ctx.func.signature = step_sig.clone();
+        let mut gen = FnGen {
+            module,
+            strings: &strings,
+            jit: &mut jit,
+            imports: &mut imports,
+            registered: &registered,
+            ids: &ids,
+            kinds: &kinds,
+            stack_needs: &stack_needs,
+            func,
+            builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
+            vars: Vec::new(),
+            blocks: Vec::new(),
+            frame: Value::from_u32(0),
+            globals: Value::from_u32(0),
+            rt: Value::from_u32(0),
+            error_exit: None,
+            func_refs: HashMap::new(),
+            flags: MemFlagsData::trusted(),
+            plain_flags: MemFlagsData::new(),
+        };
+        gen.generate()?;
+        gen.builder.finalize(frontend_config);
+        if want_clif {
+            clif.push((func.name.clone(), ctx.func.display().to_string()));
+        }
+        jit.define_function(ids[index], &mut ctx).map_err(|e| CodegenError(format!("{e:?}")))?;
+        jit.clear_context(&mut ctx);
+    }
+    jit.finalize_definitions().map_err(|e| err(&e))?;
+
+    let mut kinds_out = Vec::new();
+    for (index, func) in module.functions.iter().enumerate() {
+        if !func.is_process {
+            continue;
+        }
+        let code = jit.get_finalized_function(ids[index]);
+        // SAFETY: the function was defined with the step signature
+        // (frame, globals, rt) -> u32 under the platform's C calling convention.
+        let step: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
+        kinds_out.push(rt::ProcessKind {
+            name: func.name.clone(),
+            step,
+            frame_slots: func.frame_slots,
+            param_slots: func.param_slots,
+            result_start: func.result_start,
+            result_slots: func.result_slots,
+        });
+    }
+    let roots = module
+        .roots
+        .iter()
+        .map(|r| rt::Root { kind: kinds.get(&r.func.0).copied().unwrap_or(0), args: r.args.clone() })
+        .collect();
+    let program =
+        rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
+    Ok(Compiled { module: Some(jit), program, globals: module.globals.clone(), params: module.params.clone(), clif })
+}
