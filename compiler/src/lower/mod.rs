@@ -1,0 +1,320 @@
+//! Lowering: the checked program to the state-machine IR. Lays out every
+//! frame, splits each process body at its suspension points, and turns
+//! structured control flow into blocks.
+
+mod expr;
+mod stmt;
+
+use std::collections::HashMap;
+
+use crate::ast::{self, AssignOp, Block, Expr, ExprKind, ForIter, Stmt, StmtKind, StrLit, StrPart, UnOp};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{
+    self, Arg, Base, BinOp, BlockId, Cmp, Const, FuncId, Inst, Place, Ret, Scalar, SlotRange, StateId, Temp,
+    Terminator, WaitOp,
+};
+use crate::program::{CallableDef, Program};
+use crate::span::Span;
+use crate::types::{StructId, Type, TypeDisplay};
+use usim_runtime::FRAME_HEADER_SLOTS;
+use usim_stdlib as stdlib;
+
+/// Interns the string pieces of `print`/`fail`.
+#[derive(Default)]
+struct Strings {
+    list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Strings {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// Lowers a checked program. Features whose runtime support has not landed yet
+/// are reported as diagnostics rather than miscompiled.
+pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
+    let mut strings = Strings::default();
+    let mut globals = Vec::new();
+    let mut globals_init = Vec::new();
+    let mut global_slots = Vec::new();
+    let struct_names = program.struct_names();
+    for g in &program.globals {
+        let start = globals_init.len() as u32;
+        g.init.to_slots(&mut globals_init);
+        global_slots.push(start);
+        globals.push(SlotRange {
+            name: g.name.clone(),
+            start,
+            width: program.width(&g.ty),
+            ty: TypeDisplay { ty: &g.ty, struct_names: &struct_names }.to_string(),
+            scalar: is_scalar(&g.ty).then(|| scalar_of(&g.ty)),
+        });
+    }
+    let mut functions = Vec::new();
+    let mut diagnostics = Vec::new();
+    for callable in &program.callables {
+        let mut lowerer = FnLowerer::new(program, callable, &mut strings, &global_slots);
+        lowerer.lower_body(&callable.body);
+        diagnostics.append(&mut lowerer.diagnostics);
+        functions.push(lowerer.finish());
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    let roots = program
+        .roots
+        .iter()
+        .map(|r| {
+            let mut args = Vec::new();
+            for a in &r.args {
+                a.to_slots(&mut args);
+            }
+            ir::Root { func: FuncId(r.callable), args }
+        })
+        .collect();
+    let params = program
+        .params
+        .iter()
+        .filter_map(|p| {
+            let value = match p.value {
+                crate::program::Value::Int(v) => Const::Int(v),
+                crate::program::Value::Float(v) => Const::Float(v),
+                crate::program::Value::Bool(v) => Const::Bool(v),
+                _ => return None,
+            };
+            Some((p.name.clone(), value))
+        })
+        .collect();
+    Ok(ir::Module { params, functions, globals, globals_init, strings: strings.list, roots, horizon: program.horizon })
+}
+
+/// Where `break` and `continue` of a loop go, and how many scopes were open at it.
+struct LoopTarget {
+    exit: BlockId,
+    next: BlockId,
+    scopes: usize,
+}
+
+/// What an `await` produced, available in the block after the resumption.
+enum AwaitValue {
+    None,
+    Scalar(Temp),
+    Slots(Place, u32),
+}
+
+struct FnLowerer<'a> {
+    program: &'a Program,
+    callable: &'a CallableDef,
+    strings: &'a mut Strings,
+    global_slots: &'a [u32],
+    local_slots: Vec<u32>,
+    slots: Vec<SlotRange>,
+    frame_slots: u32,
+    param_slots: u32,
+    result_start: u32,
+    result_slots: u32,
+    temps: Vec<Scalar>,
+    blocks: Vec<(Vec<Inst>, Option<Terminator>)>,
+    states: Vec<BlockId>,
+    current: BlockId,
+    loops: Vec<LoopTarget>,
+    open_scopes: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn scalar_of(ty: &Type) -> Scalar {
+    match ty {
+        Type::Float => Scalar::Float,
+        Type::Bool => Scalar::Bool,
+        _ => Scalar::Int,
+    }
+}
+
+fn is_scalar(ty: &Type) -> bool {
+    matches!(ty, Type::Int | Type::Float | Type::Bool | Type::Proc(_))
+}
+
+impl<'a> FnLowerer<'a> {
+    fn new(program: &'a Program, callable: &'a CallableDef, strings: &'a mut Strings, global_slots: &'a [u32]) -> Self {
+        let struct_names = program.struct_names();
+        let mut lowerer = FnLowerer {
+            program,
+            callable,
+            strings,
+            global_slots,
+            local_slots: vec![0; callable.locals.len()],
+            slots: Vec::new(),
+            frame_slots: FRAME_HEADER_SLOTS,
+            param_slots: 0,
+            result_start: 0,
+            result_slots: 0,
+            temps: Vec::new(),
+            blocks: Vec::new(),
+            states: Vec::new(),
+            current: BlockId(0),
+            loops: Vec::new(),
+            open_scopes: 0,
+            diagnostics: Vec::new(),
+        };
+        let show = |ty: &Type| TypeDisplay { ty, struct_names: &struct_names }.to_string();
+        // Parameters first, right after the header, then the result, then the other locals.
+        for id in &callable.params {
+            let local = &callable.locals[id.0 as usize];
+            let start = lowerer.alloc(&local.name, program.width(&local.ty), show(&local.ty));
+            lowerer.local_slots[id.0 as usize] = start;
+        }
+        lowerer.param_slots = lowerer.frame_slots - FRAME_HEADER_SLOTS;
+        lowerer.result_slots = program.width(&callable.ret);
+        lowerer.result_start = lowerer.frame_slots;
+        if lowerer.result_slots > 0 {
+            lowerer.alloc("(result)", lowerer.result_slots, show(&callable.ret));
+        }
+        for (i, local) in callable.locals.iter().enumerate() {
+            if callable.params.iter().any(|p| p.0 as usize == i) {
+                continue;
+            }
+            let start = lowerer.alloc(&local.name, program.width(&local.ty), show(&local.ty));
+            lowerer.local_slots[i] = start;
+        }
+        let entry = lowerer.new_block();
+        lowerer.states.push(entry);
+        lowerer.current = entry;
+        lowerer
+    }
+
+    fn alloc(&mut self, name: &str, width: u32, ty: String) -> u32 {
+        let start = self.frame_slots;
+        self.frame_slots += width;
+        self.slots.push(SlotRange { name: name.to_string(), start, width, ty, scalar: None });
+        start
+    }
+
+    /// A frame slot range for a value the generated code keeps across blocks.
+    fn hidden(&mut self, what: &str, width: u32) -> Place {
+        let start = self.alloc(&format!("({what})"), width, String::from("-"));
+        Place::frame(start)
+    }
+
+    fn finish(mut self) -> ir::Function {
+        if self.blocks[self.current.0 as usize].1.is_none() {
+            self.terminate(Terminator::Return);
+        }
+        ir::Function {
+            name: self.callable.name.clone(),
+            is_process: self.callable.is_process,
+            frame_slots: self.frame_slots,
+            param_slots: self.param_slots,
+            result_start: self.result_start,
+            result_slots: self.result_slots,
+            slots: self.slots,
+            temps: self.temps,
+            states: self.states,
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|(insts, term)| ir::Block { insts, term: term.unwrap_or(Terminator::Return) })
+                .collect(),
+        }
+    }
+
+    fn unsupported(&mut self, what: &str, span: Span) {
+        self.diagnostics.push(
+            Diagnostic::error("E0901", format!("{what} is not supported by this version of usimc yet"), span)
+                .with_label("not yet implemented")
+                .with_note("locks, queues, channels, resources, conditions, select, until and record arrive in the next release"),
+        );
+    }
+
+    // Blocks and temporaries.
+
+    fn new_block(&mut self) -> BlockId {
+        self.blocks.push((Vec::new(), None));
+        BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    fn new_state(&mut self, block: BlockId) -> StateId {
+        self.states.push(block);
+        StateId(self.states.len() as u32 - 1)
+    }
+
+    fn temp(&mut self, scalar: Scalar) -> Temp {
+        self.temps.push(scalar);
+        Temp(self.temps.len() as u32 - 1)
+    }
+
+    fn emit(&mut self, inst: Inst) {
+        // Code after a terminator (after `return`, `break`, ...) is unreachable;
+        // it still gets a block so that lowering stays simple.
+        if self.blocks[self.current.0 as usize].1.is_some() {
+            self.current = self.new_block();
+        }
+        self.blocks[self.current.0 as usize].0.push(inst);
+    }
+
+    fn terminate(&mut self, term: Terminator) {
+        if self.blocks[self.current.0 as usize].1.is_some() {
+            self.current = self.new_block();
+        }
+        self.blocks[self.current.0 as usize].1 = Some(term);
+    }
+
+    fn switch_to(&mut self, block: BlockId) {
+        self.current = block;
+    }
+
+    fn constant(&mut self, value: Const) -> Temp {
+        let scalar = match value {
+            Const::Int(_) => Scalar::Int,
+            Const::Float(_) => Scalar::Float,
+            Const::Bool(_) => Scalar::Bool,
+        };
+        let dst = self.temp(scalar);
+        self.emit(Inst::Const { dst, value });
+        dst
+    }
+
+    fn load(&mut self, place: Place, scalar: Scalar) -> Temp {
+        let dst = self.temp(scalar);
+        self.emit(Inst::Load { dst, place });
+        dst
+    }
+
+    fn binary(&mut self, op: BinOp, a: Temp, b: Temp, scalar: Scalar, span: Span) -> Temp {
+        let dst = self.temp(scalar);
+        self.emit(Inst::Binary { dst, op, a, b, span });
+        dst
+    }
+
+    /// Ends the current block with a wait that resumes in a new block, and continues there.
+    fn wait(&mut self, op: WaitOp) {
+        let after = self.new_block();
+        let state = self.new_state(after);
+        self.terminate(Terminator::Wait { op, next: after, resume: state });
+        self.switch_to(after);
+    }
+
+    /// A wait the runtime re-checks on resumption (join, scope exit): the waiting block
+    /// itself is the resume state. `setup` emits the loads the wait needs.
+    fn recheck_wait(&mut self, setup: impl FnOnce(&mut Self) -> WaitOp) {
+        let waiting = self.new_block();
+        self.terminate(Terminator::Jump(waiting));
+        self.switch_to(waiting);
+        let state = self.new_state(waiting);
+        let op = setup(self);
+        let after = self.new_block();
+        self.terminate(Terminator::Wait { op, next: after, resume: state });
+        self.switch_to(after);
+    }
+
+    fn scope_exit(&mut self) {
+        self.recheck_wait(|_| WaitOp::ScopeExit);
+    }
+}

@@ -1,0 +1,463 @@
+//! Lowering statements: control flow, loops, `every`, assignments, waits, print.
+
+use super::*;
+
+impl FnLowerer<'_> {
+    pub(super) fn lower_body(&mut self, body: &Block<Type>) {
+        self.block(body);
+    }
+
+    pub(super) fn block(&mut self, block: &Block<Type>) {
+        for stmt in &block.stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    pub(super) fn stmt(&mut self, stmt: &Stmt<Type>) {
+        match &stmt.kind {
+            StmtKind::Let { value, local, .. } => {
+                let Some(local) = local else { return };
+                let dst = Place::frame(self.local_slots[local.0 as usize]);
+                self.assign_into(value, dst);
+            }
+            StmtKind::Assign { target, op, value } => self.assign(target, *op, value),
+            StmtKind::If { cond, then, otherwise } => {
+                let c = self.scalar(cond);
+                let then_block = self.new_block();
+                let else_block = self.new_block();
+                let join = self.new_block();
+                self.terminate(Terminator::Branch { cond: c, then: then_block, otherwise: else_block });
+                self.switch_to(then_block);
+                self.block(then);
+                self.terminate(Terminator::Jump(join));
+                self.switch_to(else_block);
+                if let Some(otherwise) = otherwise {
+                    self.block(otherwise);
+                }
+                self.terminate(Terminator::Jump(join));
+                self.switch_to(join);
+            }
+            StmtKind::While { cond, body } => {
+                let head = self.new_block();
+                let body_block = self.new_block();
+                let exit = self.new_block();
+                self.terminate(Terminator::Jump(head));
+                self.switch_to(head);
+                let c = self.scalar(cond);
+                self.terminate(Terminator::Branch { cond: c, then: body_block, otherwise: exit });
+                self.switch_to(body_block);
+                self.loop_body(body, exit, head);
+                self.switch_to(exit);
+            }
+            StmtKind::Loop { body } => {
+                let head = self.new_block();
+                let exit = self.new_block();
+                self.terminate(Terminator::Jump(head));
+                self.switch_to(head);
+                self.loop_body(body, exit, head);
+                self.switch_to(exit);
+            }
+            StmtKind::For { iter, body, local, .. } => {
+                let Some(local) = local else { return };
+                self.for_loop(iter, body, *local, stmt.span);
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                let Some(target) = self.loops.last() else { return };
+                let (dest, scopes) = if matches!(stmt.kind, StmtKind::Break) {
+                    (target.exit, target.scopes)
+                } else {
+                    (target.next, target.scopes)
+                };
+                for _ in scopes..self.open_scopes {
+                    self.scope_exit();
+                }
+                self.terminate(Terminator::Jump(dest));
+            }
+            StmtKind::Return(value) => {
+                if let Some(value) = value {
+                    let dst = Place::frame(self.result_start);
+                    self.assign_into(value, dst);
+                }
+                for _ in 0..self.open_scopes {
+                    self.scope_exit();
+                }
+                self.terminate(Terminator::Return);
+            }
+            StmtKind::Print(s) => {
+                self.text(s);
+                self.emit(Inst::PrintLine);
+            }
+            StmtKind::Fail(s) => {
+                self.text(s);
+                self.terminate(Terminator::Fail { span: s.span });
+            }
+            StmtKind::Stop => self.terminate(Terminator::Stop),
+            StmtKind::Every { period, body } => self.every(period, body),
+            StmtKind::Scope { body } => {
+                self.emit(Inst::ScopeEnter);
+                self.open_scopes += 1;
+                self.block(body);
+                self.open_scopes -= 1;
+                self.scope_exit();
+            }
+            StmtKind::Cancel(handle) => {
+                let handle = self.scalar(handle);
+                self.emit(Inst::Cancel { handle });
+            }
+            StmtKind::Expr(e) => match &e.kind {
+                ExprKind::Await(inner) => {
+                    self.await_value(inner);
+                }
+                _ if is_scalar(&e.ty) => {
+                    self.scalar(e);
+                }
+                _ if e.ty == Type::Unit => self.unit(e),
+                _ => {
+                    let width = self.program.width(&e.ty);
+                    let dst = self.hidden("discarded", width);
+                    self.into(e, dst);
+                }
+            },
+            StmtKind::Record { .. } => self.unsupported("`record`", stmt.span),
+            StmtKind::With { .. } => self.unsupported("`with`", stmt.span),
+            StmtKind::Until { .. } => self.unsupported("`until`", stmt.span),
+            StmtKind::Select { .. } => self.unsupported("`select`", stmt.span),
+        }
+    }
+
+    pub(super) fn loop_body(&mut self, body: &Block<Type>, exit: BlockId, next: BlockId) {
+        self.loops.push(LoopTarget { exit, next, scopes: self.open_scopes });
+        self.block(body);
+        self.loops.pop();
+        self.terminate(Terminator::Jump(next));
+    }
+
+    pub(super) fn for_loop(&mut self, iter: &ForIter<Type>, body: &Block<Type>, local: ast::LocalId, span: Span) {
+        let var = Place::frame(self.local_slots[local.0 as usize]);
+        let counter = self.hidden("for index", 1);
+        // A range stores its end in the frame; an array loop knows its length and
+        // reads elements from `source`, `width` slots each.
+        enum Each {
+            Range { end: Place },
+            Array { source: Place, width: u32, len: u64, elem: Type },
+        }
+        let each = match iter {
+            ForIter::Range(lo, hi) => {
+                let lo = self.scalar(lo);
+                let hi = self.scalar(hi);
+                self.emit(Inst::Store { place: counter, src: lo });
+                let end = self.hidden("for end", 1);
+                self.emit(Inst::Store { place: end, src: hi });
+                Each::Range { end }
+            }
+            ForIter::Each(array) => {
+                let Type::Array(elem, len) = &array.ty else {
+                    self.unsupported("looping over a channel or queue", span);
+                    return;
+                };
+                let width = self.program.width(elem);
+                // A place with a dynamic index cannot be kept across the body's awaits: copy it.
+                let source = match self.place(array) {
+                    Some(p) if p.dynamic.is_none() => p,
+                    _ => {
+                        let total = self.program.width(&array.ty);
+                        let copy = self.hidden("for array", total);
+                        self.into(array, copy);
+                        copy
+                    }
+                };
+                let zero = self.constant(Const::Int(0));
+                self.emit(Inst::Store { place: counter, src: zero });
+                Each::Array { source, width, len: *len, elem: (**elem).clone() }
+            }
+        };
+        let head = self.new_block();
+        let body_block = self.new_block();
+        let latch = self.new_block();
+        let exit = self.new_block();
+        self.terminate(Terminator::Jump(head));
+        self.switch_to(head);
+        let i = self.load(counter, Scalar::Int);
+        let limit = match &each {
+            Each::Range { end } => self.load(*end, Scalar::Int),
+            Each::Array { len, .. } => self.constant(Const::Int(*len as i64)),
+        };
+        let c = self.binary(BinOp::ICmp(Cmp::Lt), i, limit, Scalar::Bool, span);
+        self.terminate(Terminator::Branch { cond: c, then: body_block, otherwise: exit });
+        self.switch_to(body_block);
+        let i = self.load(counter, Scalar::Int);
+        match each {
+            Each::Range { .. } => self.emit(Inst::Store { place: var, src: i }),
+            Each::Array { source, width, elem, .. } => {
+                let stride = self.constant(Const::Int(width as i64));
+                let offset = self.binary(BinOp::IMulWrap, i, stride, Scalar::Int, span);
+                let src = Place { dynamic: Some(offset), ..source };
+                self.copy_or_store(var, src, width, &elem);
+            }
+        }
+        self.loops.push(LoopTarget { exit, next: latch, scopes: self.open_scopes });
+        self.block(body);
+        self.loops.pop();
+        self.terminate(Terminator::Jump(latch));
+        self.switch_to(latch);
+        let i = self.load(counter, Scalar::Int);
+        let one = self.constant(Const::Int(1));
+        // `i < end <= i64::MAX` before the increment, so it cannot overflow.
+        let next = self.binary(BinOp::IAddWrap, i, one, Scalar::Int, span);
+        self.emit(Inst::Store { place: counter, src: next });
+        self.terminate(Terminator::Jump(head));
+        self.switch_to(exit);
+    }
+
+    /// Copies a value of `ty` between places: a load and store for a scalar.
+    pub(super) fn copy_or_store(&mut self, dst: Place, src: Place, width: u32, ty: &Type) {
+        if is_scalar(ty) {
+            let t = self.load(src, scalar_of(ty));
+            self.emit(Inst::Store { place: dst, src: t });
+        } else if width > 0 {
+            self.emit(Inst::Copy { dst, src, len: width });
+        }
+    }
+
+    pub(super) fn every(&mut self, period: &Expr<Type>, body: &Block<Type>) {
+        let span = period.span;
+        let p = self.scalar(period);
+        self.emit(Inst::CheckPeriod { period: p, span });
+        let period_slot = self.hidden("every period", 1);
+        self.emit(Inst::Store { place: period_slot, src: p });
+        let start_slot = self.hidden("every start", 1);
+        let now = self.temp(Scalar::Float);
+        self.emit(Inst::Now { dst: now });
+        self.emit(Inst::Store { place: start_slot, src: now });
+        let count_slot = self.hidden("every count", 1);
+        let zero = self.constant(Const::Int(0));
+        self.emit(Inst::Store { place: count_slot, src: zero });
+        let head = self.new_block();
+        let latch = self.new_block();
+        let exit = self.new_block();
+        self.terminate(Terminator::Jump(head));
+        self.switch_to(head);
+        // Iteration k starts at t0 + k * period, a product rather than a running
+        // sum, so no rounding error accumulates.
+        let t0 = self.load(start_slot, Scalar::Float);
+        let k = self.load(count_slot, Scalar::Int);
+        let kf = self.temp(Scalar::Float);
+        self.emit(Inst::Unary { dst: kf, op: ir::UnOp::IntToFloat, a: k, span });
+        let p = self.load(period_slot, Scalar::Float);
+        let offset = self.binary(BinOp::FMul, kf, p, Scalar::Float, span);
+        let due = self.binary(BinOp::FAdd, t0, offset, Scalar::Float, span);
+        self.wait(WaitOp::Until { time: due });
+        self.loops.push(LoopTarget { exit, next: latch, scopes: self.open_scopes });
+        self.block(body);
+        self.loops.pop();
+        self.terminate(Terminator::Jump(latch));
+        self.switch_to(latch);
+        let k = self.load(count_slot, Scalar::Int);
+        let one = self.constant(Const::Int(1));
+        let next = self.binary(BinOp::IAdd, k, one, Scalar::Int, span);
+        self.emit(Inst::Store { place: count_slot, src: next });
+        self.terminate(Terminator::Jump(head));
+        self.switch_to(exit);
+    }
+
+    pub(super) fn assign(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
+        if op == AssignOp::Set {
+            if let ExprKind::Await(inner) = &value.kind {
+                // Await first: a place's dynamic index must not live across the suspension.
+                let result = self.await_value(inner);
+                let Some(dst) = self.place(target) else { return };
+                match result {
+                    AwaitValue::Scalar(t) => self.emit(Inst::Store { place: dst, src: t }),
+                    AwaitValue::Slots(src, len) => self.emit(Inst::Copy { dst, src, len }),
+                    AwaitValue::None => {}
+                }
+                return;
+            }
+            if is_scalar(&target.ty) {
+                let v = self.scalar(value);
+                let Some(dst) = self.place(target) else { return };
+                self.emit(Inst::Store { place: dst, src: v });
+            } else {
+                // Build the new value aside first: the right side may read the target.
+                let width = self.program.width(&target.ty);
+                let tmp = self.hidden("assigned value", width);
+                self.into(value, tmp);
+                let Some(dst) = self.place(target) else { return };
+                self.emit(Inst::Copy { dst, src: tmp, len: width });
+            }
+            return;
+        }
+        let v = match &value.kind {
+            ExprKind::Await(inner) => match self.await_value(inner) {
+                AwaitValue::Scalar(t) => t,
+                _ => return,
+            },
+            _ => self.scalar(value),
+        };
+        let Some(dst) = self.place(target) else { return };
+        let scalar = scalar_of(&target.ty);
+        let old = self.load(dst, scalar);
+        let op = match (op, scalar) {
+            (AssignOp::Add, Scalar::Int) => BinOp::IAdd,
+            (AssignOp::Sub, Scalar::Int) => BinOp::ISub,
+            (AssignOp::Mul, Scalar::Int) => BinOp::IMul,
+            (AssignOp::Div, Scalar::Int) => BinOp::IDiv,
+            (AssignOp::Add, _) => BinOp::FAdd,
+            (AssignOp::Sub, _) => BinOp::FSub,
+            (AssignOp::Mul, _) => BinOp::FMul,
+            (_, _) => BinOp::FDiv,
+        };
+        let new = self.binary(op, old, v, scalar, target.span.to(value.span));
+        self.emit(Inst::Store { place: dst, src: new });
+    }
+
+    /// Writes a value (which may be an `await`) into a place.
+    pub(super) fn assign_into(&mut self, value: &Expr<Type>, dst: Place) {
+        if let ExprKind::Await(inner) = &value.kind {
+            match self.await_value(inner) {
+                AwaitValue::Scalar(t) => self.emit(Inst::Store { place: dst, src: t }),
+                AwaitValue::Slots(src, len) => self.emit(Inst::Copy { dst, src, len }),
+                AwaitValue::None => {}
+            }
+        } else {
+            self.into(value, dst);
+        }
+    }
+
+    /// Lowers the operand of an `await`; afterwards the current block is the one after
+    /// the resumption, where the result is available.
+    pub(super) fn await_value(&mut self, inner: &Expr<Type>) -> AwaitValue {
+        match &inner.kind {
+            ExprKind::Delay(d) => {
+                let duration = self.scalar(d);
+                self.wait(WaitOp::Delay { duration, span: inner.span });
+                AwaitValue::None
+            }
+            ExprKind::At(t) => {
+                let time = self.scalar(t);
+                self.wait(WaitOp::At { time, span: inner.span });
+                AwaitValue::None
+            }
+            ExprKind::Instant => {
+                self.wait(WaitOp::Instant);
+                AwaitValue::None
+            }
+            _ if matches!(inner.ty, Type::Proc(_)) => {
+                let Type::Proc(ret) = &inner.ty else { return AwaitValue::None };
+                let handle = self.scalar(inner);
+                let slot = self.hidden("awaited handle", 1);
+                self.emit(Inst::Store { place: slot, src: handle });
+                let span = inner.span;
+                self.recheck_wait(|l| {
+                    let handle = l.load(slot, Scalar::Int);
+                    WaitOp::Join { handle, span }
+                });
+                let width = self.program.width(ret);
+                if width == 0 {
+                    return AwaitValue::None;
+                }
+                let handle = self.load(slot, Scalar::Int);
+                if is_scalar(ret) {
+                    let dst = self.temp(scalar_of(ret));
+                    self.emit(Inst::JoinResult { dst, handle, index: 0 });
+                    return AwaitValue::Scalar(dst);
+                }
+                let dst = self.hidden("awaited result", width);
+                let scalars = self.flat_scalars(ret);
+                for (i, s) in scalars.into_iter().enumerate() {
+                    let t = self.temp(s);
+                    self.emit(Inst::JoinResult { dst: t, handle, index: i as u32 });
+                    self.emit(Inst::Store { place: dst.plus(i as u32), src: t });
+                }
+                AwaitValue::Slots(dst, width)
+            }
+            _ => {
+                self.unsupported("awaiting a queue, channel, resource or condition", inner.span);
+                AwaitValue::None
+            }
+        }
+    }
+
+    /// The scalar kinds of every slot of a type, in layout order.
+    pub(super) fn flat_scalars(&self, ty: &Type) -> Vec<Scalar> {
+        let mut out = Vec::new();
+        self.push_scalars(ty, &mut out);
+        out
+    }
+
+    pub(super) fn push_scalars(&self, ty: &Type, out: &mut Vec<Scalar>) {
+        match ty {
+            Type::Struct(id) => {
+                for (_, t) in &self.program.structs[id.0 as usize].fields {
+                    self.push_scalars(t, out);
+                }
+            }
+            Type::Array(elem, len) => {
+                for _ in 0..*len {
+                    self.push_scalars(elem, out);
+                }
+            }
+            Type::Unit | Type::Object(_) => {}
+            other => out.push(scalar_of(other)),
+        }
+    }
+
+    // Print.
+
+    pub(super) fn text(&mut self, s: &StrLit<Type>) {
+        for part in &s.parts {
+            match part {
+                StrPart::Text(t) => self.text_piece(t),
+                StrPart::Interp { expr, decimals } => {
+                    if is_scalar(&expr.ty) {
+                        let src = self.scalar(expr);
+                        self.emit(Inst::TextValue { src, scalar: scalar_of(&expr.ty), decimals: *decimals });
+                    } else {
+                        let place = self.place_or_temp(expr);
+                        self.text_place(place, &expr.ty);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn text_piece(&mut self, text: &str) {
+        if !text.is_empty() {
+            let string = self.strings.intern(text);
+            self.emit(Inst::Text { string });
+        }
+    }
+
+    /// Prints an aggregate stored at a place: `Job { id: 1, size: 2.5 }`, `[1, 2, 3]`.
+    pub(super) fn text_place(&mut self, place: Place, ty: &Type) {
+        match ty {
+            Type::Struct(id) => {
+                let def = &self.program.structs[id.0 as usize];
+                let mut offset = 0;
+                for (i, (name, fty)) in def.fields.iter().enumerate() {
+                    let prefix = if i == 0 { format!("{} {{ {name}: ", def.name) } else { format!(", {name}: ") };
+                    self.text_piece(&prefix);
+                    self.text_place(place.plus(offset), fty);
+                    offset += self.program.width(fty);
+                }
+                self.text_piece(if def.fields.is_empty() { " {}" } else { " }" });
+            }
+            Type::Array(elem, len) => {
+                let width = self.program.width(elem);
+                self.text_piece("[");
+                for i in 0..*len as u32 {
+                    if i > 0 {
+                        self.text_piece(", ");
+                    }
+                    self.text_place(place.plus(i * width), elem);
+                }
+                self.text_piece("]");
+            }
+            other => {
+                let scalar = scalar_of(other);
+                let src = self.load(place, scalar);
+                self.emit(Inst::TextValue { src, scalar, decimals: None });
+            }
+        }
+    }
+}
