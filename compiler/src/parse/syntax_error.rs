@@ -1,0 +1,291 @@
+//! Syntax errors: pest's error turned into one diagnostic a modeller can act on.
+//!
+//! Pest reports the rules it tried; this module names them in the language's
+//! own words, describes the token found, and points at the unclosed bracket.
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+use super::limits::scan_brackets;
+use super::{Rule, E_SYNTAX, E_TOO_DEEP};
+
+/// Turns pest's error into one diagnostic a modeller can act on.
+pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((start, _)) => start,
+    };
+    let found = token_at(source, pos);
+    let positives = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => {
+            return Diagnostic::error(E_TOO_DEEP, "the model is too large or too deeply nested to parse", found.span);
+        }
+    };
+    let at_end = pos >= source.len();
+    let (message, wanted) = expected_message(&positives, at_end, &found.text);
+    let mut diag = Diagnostic::error(E_SYNTAX, message, found.span).with_label(found.label);
+
+    if positives.contains(&Rule::str_end) {
+        diag = diag.with_note("a string ends on the line where it starts");
+    }
+    if found.text == "a string" && wanted.contains(&"`}`") {
+        diag = diag.with_note("to write a brace in a string, escape it: `\\{`, `\\}`");
+    }
+    if found.text == "`:`" && positives.contains(&Rule::interp_fmt) {
+        diag = diag.with_note("a format is `{x:.N}`, where N is the number of decimals");
+    }
+    if is_keyword(&found.text) && wanted.contains(&"a name") {
+        diag = diag.with_note(format!("{} is a reserved keyword and cannot name anything", found.text));
+    }
+    if wanted.first().is_some_and(|w| w.starts_with("an item")) && is_statement_keyword(&found.text) {
+        diag = diag.with_note("statements go inside the body of a `process` or `fn`");
+    }
+    // Point at the bracket that the expected closer would close.
+    let closers: Vec<u8> = wanted
+        .iter()
+        .filter_map(|w| match *w {
+            "`)`" => Some(b'('),
+            "`]`" => Some(b'['),
+            "`}`" => Some(b'{'),
+            _ => None,
+        })
+        .collect();
+    let open = scan_brackets(source.get(..pos).unwrap_or(source)).open_at_end;
+    let opener = open.iter().rev().find(|(o, _)| closers.contains(o) || (*o == b'I' && closers.contains(&b'{')));
+    if let Some(&(opener, at)) = opener {
+        let what = match (opener, at_end) {
+            (b'(', true) => "this `(` is never closed",
+            (b'[', true) => "this `[` is never closed",
+            (b'I', _) => "this interpolation `{` is not closed",
+            (_, true) => "this `{` is never closed",
+            (b'(', false) => "`(` opened here",
+            (b'[', false) => "`[` opened here",
+            _ => "`{` opened here",
+        };
+        diag = diag.with_secondary(Span::new(at, at + 1), what);
+    }
+    diag
+}
+
+/// "expected X, found Y", from the rules pest tried at the error position;
+/// also returns the descriptions of what was expected.
+fn expected_message(positives: &[Rule], at_end: bool, found: &str) -> (String, Vec<&'static str>) {
+    let has = |r: Rule| positives.contains(&r);
+    if has(Rule::str_end) {
+        return (format!("unterminated string: expected `\"`, found {found}"), vec!["`\"`"]);
+    }
+    if has(Rule::item) || has(Rule::file) {
+        let item = "an item (`param`, `const`, `var`, `struct`, `lock`, `channel`, `queue`, `resource`, `fn`, `process` or `run`)";
+        return (format!("expected {item}, found {found}"), vec![item]);
+    }
+    let mut wanted: Vec<&'static str> = Vec::new();
+    let mut continuations: Vec<&'static str> = Vec::new();
+    for &rule in positives {
+        let (text, continuation) = describe(rule);
+        if text.is_empty() {
+            continue;
+        }
+        let list = if continuation { &mut continuations } else { &mut wanted };
+        if !list.contains(&text) {
+            list.push(text);
+        }
+    }
+    let is_closer = |t: &&str| matches!(*t, "`}`" | "`)`" | "`]`");
+    if at_end && wanted.iter().any(is_closer) {
+        // Closing what is still open is the one fix that surely helps.
+        wanted.retain(is_closer);
+    }
+    wanted.retain(|t| *t != "end of file" || at_end);
+    let ends_statement = |t: &&str| matches!(*t, "a newline or `;`" | "`}`");
+    if !at_end && has(Rule::sep) && wanted.iter().all(ends_statement) {
+        let between = if has(Rule::EOI) { "items" } else { "statements" };
+        let message = format!("expected a newline or `;` between {between}, found {found}");
+        return (message, vec!["a newline or `;`"]);
+    }
+    let starts_something = |t: &&str| t.starts_with("a select arm") || *t == "a statement";
+    if wanted.iter().any(starts_something) {
+        // Where an arm or a statement could start, a separator is no news.
+        wanted.retain(|t| *t != "a newline or `;`");
+    }
+    if wanted.is_empty() {
+        wanted = continuations;
+    }
+    if wanted.is_empty() {
+        return (format!("syntax error: unexpected {found}"), wanted);
+    }
+    // List a separator last, as its two spellings: "`,`, a newline or `;`".
+    let mut listed: Vec<&str> = wanted.iter().copied().filter(|t| *t != "a newline or `;`").collect();
+    if listed.len() < wanted.len() {
+        listed.extend(["a newline", "`;`"]);
+    }
+    (format!("expected {}, found {found}", join_or(&listed)), wanted)
+}
+
+/// How to name a rule in "expected ...", and whether it only continues
+/// something complete (an operator after an operand), which is worth naming
+/// only when nothing else could follow.
+fn describe(rule: Rule) -> (&'static str, bool) {
+    match rule {
+        Rule::sep => ("a newline or `;`", false),
+        Rule::EOI => ("end of file", false),
+        Rule::stmt => ("a statement", false),
+        Rule::expr
+        | Rule::iexpr
+        | Rule::unary
+        | Rule::iunary
+        | Rule::postfix
+        | Rule::ipostfix
+        | Rule::primary
+        | Rule::unary_op
+        | Rule::prefix_op
+        | Rule::expr_stmt => ("an expression", false),
+        Rule::type_expr | Rule::named_type | Rule::array_type | Rule::proc_type => ("a type", false),
+        Rule::ident | Rule::name => ("a name", false),
+        Rule::str_lit => ("a string literal", false),
+        Rule::block | Rule::lbrace => ("`{`", false),
+        Rule::slbrace => ("`{`", true),
+        Rule::rbrace => ("`}`", false),
+        Rule::rparen => ("`)`", false),
+        Rule::rbracket => ("`]`", false),
+        Rule::colon => ("`:`", false),
+        Rule::comma => ("`,`", false),
+        Rule::semi => ("`;`", false),
+        Rule::eq => ("`=`", false),
+        Rule::gt => ("`>`", false),
+        Rule::fat_arrow => ("`=>`", false),
+        Rule::kw_in => ("`in`", false),
+        Rule::kw_if => ("`if`", false),
+        Rule::kw_await => ("`await`", false),
+        Rule::select_arm | Rule::with_head | Rule::let_head | Rule::await_head => {
+            ("a select arm (`with ...`, `let ... = await ...` or `await ...`)", false)
+        }
+        Rule::struct_field => ("a field (`name: type`)", false),
+        Rule::field_init => ("a field (`name: value`)", false),
+        Rule::param_decl => ("a parameter (`name: type`)", false),
+        Rule::obj_option => ("an option", false),
+        Rule::params | Rule::lparen | Rule::call_args | Rule::obj_options | Rule::with_amount => ("`(`", true),
+        Rule::lbracket | Rule::index | Rule::family | Rule::with_index => ("`[`", true),
+        Rule::infix_op => ("an operator", true),
+        Rule::assign_op => ("`=`", true),
+        Rule::dot | Rule::member | Rule::postfix_op => ("`.`", true),
+        Rule::dotdot => ("`..`", true),
+        Rule::arrow | Rule::ret_type => ("`->`", true),
+        Rule::lt => ("`<`", true),
+        Rule::kw_else | Rule::else_if | Rule::else_clause => ("`else`", true),
+        Rule::kw_until | Rule::run_until => ("`until`", true),
+        Rule::kw_priority | Rule::with_priority => ("`priority`", true),
+        Rule::interp_fmt => ("`:.N`", true),
+        _ => ("", false),
+    }
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "param", "const", "var", "struct", "lock", "channel", "queue", "resource", "fn", "process", "run", "until", "let",
+    "if", "else", "while", "for", "in", "loop", "break", "continue", "return", "print", "fail", "stop", "record",
+    "await", "spawn", "cancel", "every", "scope", "with", "select", "true", "false", "now", "instant",
+];
+
+/// Whether `found` (as `token_at` quotes it) is a keyword.
+fn is_keyword(found: &str) -> bool {
+    let word = found.trim_matches('`');
+    found.starts_with('`') && KEYWORDS.contains(&word)
+}
+
+fn is_statement_keyword(found: &str) -> bool {
+    let word = found.trim_matches('`');
+    found.starts_with('`')
+        && matches!(
+            word,
+            "let"
+                | "if"
+                | "while"
+                | "for"
+                | "loop"
+                | "print"
+                | "fail"
+                | "await"
+                | "spawn"
+                | "every"
+                | "scope"
+                | "with"
+                | "select"
+                | "record"
+                | "return"
+                | "cancel"
+        )
+}
+
+/// The token at an error position.
+struct Found {
+    /// For "found ...": "`x`", "a newline", "end of file".
+    text: String,
+    /// Under the primary span.
+    label: String,
+    /// At least one character, or empty at the end of the file.
+    span: Span,
+}
+
+/// Describes the token at `pos`.
+fn token_at(source: &str, pos: usize) -> Found {
+    let pos = floor_char_boundary(source, pos);
+    let rest = source.get(pos..).unwrap_or("");
+    let quoted = |len: usize| {
+        let text = format!("`{}`", rest.get(..len).unwrap_or(""));
+        Found { label: format!("unexpected {text}"), text, span: Span::new(pos, pos + len) }
+    };
+    let Some(first) = rest.chars().next() else {
+        let end = source.len();
+        let label = "the file ends here".to_string();
+        return Found { text: "end of file".to_string(), label, span: Span::new(end, end) };
+    };
+    let len_while = |from: usize, pred: fn(char) -> bool| {
+        let tail = rest.get(from..).unwrap_or("");
+        from + tail.find(|c: char| !pred(c)).unwrap_or(tail.len())
+    };
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if first == '\n' || rest.starts_with("\r\n") {
+        let label = "the line ends here".to_string();
+        let span = Span::new(pos, pos + if first == '\n' { 1 } else { 2 });
+        return Found { text: "a newline".to_string(), label, span };
+    }
+    if first.is_ascii_alphabetic() || first == '_' {
+        return quoted(len_while(0, word));
+    }
+    if first.is_ascii_digit() {
+        let mut len = len_while(0, word);
+        let after = rest.get(len..).unwrap_or("");
+        if after.starts_with('.') && after[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            len = len_while(len + 1, word);
+        }
+        return quoted(len);
+    }
+    if first == '"' {
+        let label = "unexpected string".to_string();
+        return Found { text: "a string".to_string(), label, span: Span::new(pos, pos + 1) };
+    }
+    if first.is_control() || first.is_whitespace() {
+        let text = format!("{first:?}");
+        let span = Span::new(pos, pos + first.len_utf8());
+        return Found { label: format!("unexpected {text}"), text, span };
+    }
+    quoted(first.len_utf8())
+}
+
+fn floor_char_boundary(source: &str, mut pos: usize) -> usize {
+    pos = pos.min(source.len());
+    while !source.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
