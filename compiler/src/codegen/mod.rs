@@ -95,6 +95,8 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     let err = |e: &dyn std::fmt::Display| CodegenError(e.to_string());
     let mut flags = settings::builder();
     flags.set("opt_level", "speed").map_err(|e| err(&e))?;
+    // The IR verifier guards codegen bugs in debug builds; release builds skip its cost.
+    flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(|e| err(&e))?;
     flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
     flags.set("is_pic", "false").map_err(|e| err(&e))?;
     let isa =
