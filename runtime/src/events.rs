@@ -279,6 +279,7 @@ impl EventQueue {
 
     /// Takes the next wake-up, advancing time to it, unless it lies after
     /// `horizon` (pass infinity for none).
+    #[inline]
     pub fn next(&mut self, horizon: f64) -> Next {
         if self.shuffle.is_some() {
             return self.next_shuffled(horizon);
@@ -306,6 +307,7 @@ impl EventQueue {
 
     /// Random tie order: when nothing is due now, advance to the next time
     /// and move everything due then into the pool; then draw from the pool.
+    #[inline(never)]
     fn next_shuffled(&mut self, horizon: f64) -> Next {
         if self.ready.is_empty() {
             let Some(time_bits) = self.future.min() else {

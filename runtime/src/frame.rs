@@ -7,6 +7,9 @@
 
 use std::ptr::NonNull;
 
+/// Frames of up to this many slots are cleared by an unrolled loop.
+const SMALL_FRAME: usize = 8;
+
 pub(crate) struct Frame {
     slots: NonNull<[u64]>,
 }
@@ -40,10 +43,25 @@ impl Frame {
         unsafe { self.as_mut_ptr().add(index).write(value) }
     }
 
+    #[inline]
     pub fn clear(&mut self) {
-        // SAFETY: writes `len` zeroed u64s within the allocation this frame
-        // owns; the frame is not in use by a running step (it is being reused).
-        unsafe { self.as_mut_ptr().write_bytes(0, self.len()) }
+        let (slots, len) = (self.as_mut_ptr(), self.len());
+        if len <= SMALL_FRAME {
+            // Small frames (most processes') without a call to `memset`: a
+            // constant trip count, so the loop is unrolled, not made a call.
+            for index in 0..SMALL_FRAME {
+                if index < len {
+                    // SAFETY: `index < len`, within the allocation this frame
+                    // owns; the frame is not in use by a running step (it is
+                    // being reused).
+                    unsafe { slots.add(index).write(0) }
+                }
+            }
+        } else {
+            // SAFETY: writes `len` zeroed u64s within the allocation this
+            // frame owns; as above, no step is using it.
+            unsafe { slots.write_bytes(0, len) }
+        }
     }
 }
 

@@ -19,8 +19,9 @@ unsafe fn runtime<'a>(rt: *mut Runtime) -> &'a mut Runtime {
     unsafe { &mut *rt }
 }
 
-/// `spawn kind(args)`: returns the new process's handle (its pid), or 0
-/// after recording an internal error for a bad kind or argument count.
+/// `spawn kind(args)`: returns the new process's handle (opaque, positive;
+/// not its pid), or 0 after recording an internal error for a bad kind or
+/// argument count.
 ///
 /// # Safety
 /// As for every host function; `args` points to `nargs` readable slots (it
@@ -35,7 +36,7 @@ pub unsafe extern "C" fn usim_spawn(rt: *mut Runtime, kind: u32, args: *const u6
         unsafe { std::slice::from_raw_parts(args, nargs as usize) }
     };
     match rt.spawn(kind, args) {
-        Ok((_, pid)) => pid as i64,
+        Ok((_, handle)) => handle as i64,
         Err(message) => {
             rt.internal_error(&message);
             0

@@ -14,7 +14,7 @@
 //! - `abi`: the header, step and host result codes, frame header, spans.
 //! - `program`, `outcome`, `error`: what goes in and comes out of a run.
 //! - `events`: simulated time, the heap and the ready queue.
-//! - `process`, `frame`: the process table, frames, per-pid results.
+//! - `process`, `frame`: the process table, handles, frames, results.
 //! - `lifecycle`, `timing`: spawn, await, cancel, scopes; delay, at, every.
 //! - `host`: the `extern "C"` shims generated code calls, and their list.
 //! - `runtime`, `output`: the run's state, the built-ins' interface, output.
@@ -34,8 +34,8 @@
 //! - **Output goes only to the injected writer,** buffered, flushed before
 //!   [`run`] returns.
 //!
-//! Only return values (per pid, for kinds that return something) and which
-//! pids were cancelled outlive a process, since a handle may be awaited at
+//! Only return values (per handle, for kinds that return something) and which
+//! handles were cancelled outlive a process, since a handle may be awaited at
 //! any later time.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]

@@ -19,7 +19,8 @@ pub(crate) enum Ending {
 impl Runtime {
     /// Creates a process of `kind` with these argument slots and schedules its
     /// start now, after everything already due now. A child of a process with
-    /// an open scope belongs to the innermost one. Returns the slot and pid.
+    /// an open scope belongs to the innermost one. Returns the slot and the
+    /// handle.
     pub(crate) fn spawn(&mut self, kind: u32, args: &[u64]) -> Result<(u32, u64), String> {
         let Some(info) = self.kinds.get(kind as usize) else {
             return Err(format!("spawn of process kind {kind}, which does not exist"));
@@ -33,7 +34,7 @@ impl Runtime {
             ));
         }
         let now = self.queue.now();
-        let (slot, pid) = self.procs.allocate(kind, info.frame_slots, now);
+        let (slot, pid, handle) = self.procs.allocate(kind, info.step, info.frame_slots, now);
         let child = self.procs.get_mut(slot);
         for (index, &arg) in args.iter().enumerate() {
             child.frame.write(FRAME_HEADER_SLOTS as usize + index, arg);
@@ -51,11 +52,14 @@ impl Runtime {
             }
         }
         self.queue.schedule_now(start);
-        Ok((slot, pid))
+        Ok((slot, handle))
     }
 
     /// Registers the running process's one wait of this step; returns the
     /// wake-up to schedule for it, or `None` after recording an error.
+    /// Always inlined: `wait` is then a constant where it is stored, rather
+    /// than a 16-byte load of what the caller has just stored in pieces.
+    #[inline(always)]
     pub(crate) fn register_wait(&mut self, wait: Wait) -> Option<Wakeup> {
         let Some(slot) = self.current else {
             self.internal_error("a wait was registered while no process was running");
@@ -86,7 +90,7 @@ impl Runtime {
         match self.procs.status(handle) {
             Status::Returned => HOST_CONTINUE,
             Status::Cancelled(ended) => {
-                let name = self.name_of(ended.kind, handle as u64, ended.named_by_kind);
+                let name = self.name_of(ended.kind, ended.pid, ended.named_by_kind);
                 self.raise(format!("awaiting a cancelled process ({name})"), span);
                 HOST_ERROR
             }
@@ -95,7 +99,8 @@ impl Runtime {
                 HOST_ERROR
             }
             Status::Live(target) => {
-                let Some(wakeup) = self.register_wait(Wait::Join { target: handle as u64 }) else {
+                let pid = self.procs.get(target).pid;
+                let Some(wakeup) = self.register_wait(Wait::Join { pid, slot: target }) else {
                     return HOST_ERROR;
                 };
                 self.procs.get_mut(target).joiners.push(Waiter { slot: wakeup.slot, epoch: wakeup.epoch });
@@ -159,7 +164,44 @@ impl Runtime {
     /// Ends the process in `slot`: first cancels every process in its open
     /// scopes (depth first, each process's children in spawn order, children
     /// before their parent), then ends it.
+    #[inline]
     pub(crate) fn end_process(&mut self, slot: u32, ending: Ending) {
+        if ending == Ending::Returned && self.ends_quietly(slot) {
+            // All that `end_one` does for such a process: it has no scope,
+            // joiner or result to see to, and it is not running, so its slot
+            // is free at once.
+            self.procs.get_mut(slot).epoch += 1;
+            self.procs.release(slot);
+        } else {
+            self.end_process_fully(slot, ending);
+        }
+    }
+
+    /// Whether the process in `slot`, returning, has nothing to hand on: no
+    /// open scope, no parent scope, no joiner, no return value, and is not
+    /// the running process. (The common case: a short spawned process.)
+    #[inline]
+    fn ends_quietly(&self, slot: u32) -> bool {
+        let process = self.procs.get(slot);
+        process.open_scopes == 0
+            && process.parent.is_none()
+            && process.joiners.is_empty()
+            && self.kinds[process.kind as usize].result_slots == 0
+            && self.current != Some(slot)
+    }
+
+    /// [`end_process`](Self::end_process) in general.
+    fn end_process_fully(&mut self, slot: u32, ending: Ending) {
+        if self.procs.get(slot).open_scopes != 0 {
+            self.end_scope_children(slot);
+        }
+        self.end_one(slot, ending);
+    }
+
+    /// Cancels every process in the open scopes of `slot`, as
+    /// [`end_process`](Self::end_process) describes.
+    #[cold]
+    fn end_scope_children(&mut self, slot: u32) {
         let mut stack = std::mem::take(&mut self.cancel_stack);
         self.push_scope_children(slot, &mut stack);
         while let Some((child, expanded)) = stack.pop() {
@@ -175,7 +217,6 @@ impl Runtime {
             }
         }
         self.cancel_stack = stack;
-        self.end_one(slot, ending);
     }
 
     /// Pushes the live children of the open scopes of `slot` so that they pop
@@ -199,23 +240,16 @@ impl Runtime {
         process.open_scopes = 0;
         let pid = process.pid;
         let parent = process.parent.take();
-        let mut joiners = std::mem::take(&mut process.joiners);
+        let has_joiners = !process.joiners.is_empty();
         let kind = &self.kinds[process.kind as usize];
         let result = match ending {
             Ending::Returned => kind.result_start..kind.result_start + kind.result_slots,
             Ending::Cancelled => 0..0,
         };
         self.procs.record_end(slot, ending == Ending::Cancelled, result);
-
-        for waiter in joiners.drain(..) {
-            let joiner = self.procs.get(waiter.slot);
-            if joiner.epoch == waiter.epoch && joiner.wait == (Wait::Join { target: pid }) {
-                self.wake(waiter.slot);
-            }
+        if has_joiners {
+            self.wake_joiners(slot, pid);
         }
-        // Hand the emptied list back so its allocation is reused.
-        self.procs.get_mut(slot).joiners = joiners;
-
         if let Some(link) = parent {
             self.leave_scope(link);
         }
@@ -224,6 +258,21 @@ impl Runtime {
         } else {
             self.procs.release(slot);
         }
+    }
+
+    /// Wakes the processes still awaiting the process `pid` in `slot`, which
+    /// has ended, in the order they began to wait.
+    #[cold]
+    fn wake_joiners(&mut self, slot: u32, pid: u64) {
+        let mut joiners = std::mem::take(&mut self.procs.get_mut(slot).joiners);
+        for waiter in joiners.drain(..) {
+            let joiner = self.procs.get(waiter.slot);
+            if joiner.epoch == waiter.epoch && joiner.wait == (Wait::Join { pid, slot }) {
+                self.wake(waiter.slot);
+            }
+        }
+        // Hand the emptied list back so its allocation is reused.
+        self.procs.get_mut(slot).joiners = joiners;
     }
 
     /// Removes an ended child from its parent's scope, waking the parent if

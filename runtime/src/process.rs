@@ -1,10 +1,20 @@
 //! The process table: a slab of process records, each owning a frame that
-//! never moves, reused per kind once its process ends; and the per-pid
-//! tables that outlive a record (how a process ended, its return value).
+//! never moves, reused per kind once its process ends; the handles that name
+//! a process (its slot and which occupant of the slot it is); and the
+//! per-handle tables that outlive a record (how a process ended, its return
+//! value).
+//!
+//! A handle is `generation << 32 | slot`, where `generation` counts the
+//! processes that have held `slot`, from 1. So finding a live process from its
+//! handle is an array access and a compare, without a pid-keyed map, and the
+//! table holds only as many records as processes were ever alive at once.
+//! Handles are opaque to generated code (they can be kept, passed, awaited and
+//! cancelled, but not printed or compared); processes are named by their pid.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::abi::StepFn;
 use crate::frame::Frame;
 
 /// What a live process is blocked on.
@@ -16,8 +26,8 @@ pub(crate) enum Wait {
     Timer,
     /// Woken (or just spawned): a wake-up at the current time is scheduled.
     Woken,
-    /// `await` of the process with this pid.
-    Join { target: u64 },
+    /// `await` of the process with this pid, in this slot.
+    Join { pid: u64, slot: u32 },
     /// Its innermost scope waits for its children.
     Scope,
 }
@@ -54,6 +64,11 @@ pub(crate) struct Process {
     /// 0 while the slot is free.
     pub pid: u64,
     pub kind: u32,
+    /// How many processes have held this slot: the current one's (or, while
+    /// the slot is free, the last one's) handle generation.
+    pub generation: u32,
+    /// The step function of `kind` (a slot keeps its kind).
+    pub step: StepFn,
     pub frame: Frame,
     /// Bumped whenever the process resumes, ends, or its slot is freed, so
     /// that every wake-up or waiter entry registered before is stale.
@@ -83,29 +98,32 @@ impl Process {
     }
 }
 
-/// How an ended process ended, kept per pid for `await` and reports.
+/// How a cancelled process is named, kept per handle for `await`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ended {
+    pub pid: u64,
     pub kind: u32,
     pub named_by_kind: bool,
 }
 
-/// What a pid refers to now.
+/// What a handle refers to now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
     Live(u32),
     /// Ended by returning.
     Returned,
     Cancelled(Ended),
-    /// Not a pid this run handed out.
+    /// Not a handle this run handed out.
     Unknown,
 }
 
-/// A hasher for pids: one multiply, enough for sequential integer keys.
+/// A hasher for handles: one widening multiply, folded, so that both the low
+/// bits (the bucket) and the high bits (the tag) depend on the slot and the
+/// generation.
 #[derive(Default, Clone, Copy)]
-pub(crate) struct PidHasher(u64);
+pub(crate) struct HandleHasher(u64);
 
-impl Hasher for PidHasher {
+impl Hasher for HandleHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -117,22 +135,33 @@ impl Hasher for PidHasher {
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.0 = (value ^ (value >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let product = u128::from(value ^ self.0) * 0x9E37_79B9_7F4A_7C15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
     }
 }
 
-pub(crate) type PidMap<V> = HashMap<u64, V, BuildHasherDefault<PidHasher>>;
+pub(crate) type HandleMap<V> = HashMap<u64, V, BuildHasherDefault<HandleHasher>>;
+
+/// The largest generation: handles stay positive. A slot whose occupant had
+/// this generation is retired when it ends (never reused), so a handle never
+/// names two processes.
+const MAX_GENERATION: u32 = i32::MAX as u32;
+
+/// The handle of the occupant `generation` of `slot`.
+fn handle_of(slot: u32, generation: u32) -> u64 {
+    u64::from(generation) << 32 | u64::from(slot)
+}
 
 pub(crate) struct ProcessTable {
     slots: Vec<Process>,
     /// Free slots per kind, so a reused frame already has the right size.
     free: Vec<Vec<u32>>,
     next_pid: u64,
-    live: PidMap<u32>,
-    cancelled: PidMap<Ended>,
-    /// Offsets into `result_values` of the return values of ended processes
-    /// whose kind returns something.
-    results: PidMap<usize>,
+    /// By handle: the cancelled processes.
+    cancelled: HandleMap<Ended>,
+    /// By handle: offsets into `result_values` of the return values of ended
+    /// processes whose kind returns something.
+    results: HandleMap<usize>,
     result_values: Vec<u64>,
 }
 
@@ -142,59 +171,68 @@ impl ProcessTable {
             slots: Vec::new(),
             free: vec![Vec::new(); kind_count],
             next_pid: 1,
-            live: PidMap::default(),
-            cancelled: PidMap::default(),
-            results: PidMap::default(),
+            cancelled: HandleMap::default(),
+            results: HandleMap::default(),
             result_values: Vec::new(),
         }
     }
 
     /// Takes a slot for a new process of `kind` with a zeroed frame of
-    /// `frame_len` slots; returns the slot and the new pid.
-    pub fn allocate(&mut self, kind: u32, frame_len: usize, now: f64) -> (u32, u64) {
+    /// `frame_len` slots; returns the slot, the new pid and its handle.
+    #[inline]
+    pub fn allocate(&mut self, kind: u32, step: StepFn, frame_len: usize, now: f64) -> (u32, u64, u64) {
         let pid = self.next_pid;
         self.next_pid += 1;
-        let slot = match self.free[kind as usize].pop() {
+        let (slot, generation) = match self.free[kind as usize].pop() {
             Some(slot) => {
                 let process = &mut self.slots[slot as usize];
                 debug_assert_eq!(process.frame.len(), frame_len);
+                debug_assert!(process.generation < MAX_GENERATION);
                 process.frame.clear();
                 process.pid = pid;
+                process.generation += 1;
                 process.wait = Wait::None;
                 process.since = now;
                 process.named_by_kind = false;
                 process.ended = false;
                 process.open_scopes = 0;
                 process.parent = None;
-                slot
+                (slot, process.generation)
             }
-            None => {
-                let slot = u32::try_from(self.slots.len()).expect("more than 2^32 live processes");
-                self.slots.push(Process {
-                    pid,
-                    kind,
-                    frame: Frame::zeroed(frame_len),
-                    epoch: 0,
-                    wait: Wait::None,
-                    since: now,
-                    named_by_kind: false,
-                    ended: false,
-                    joiners: Vec::new(),
-                    scopes: Vec::new(),
-                    open_scopes: 0,
-                    parent: None,
-                });
-                slot
-            }
+            None => (self.push_slot(pid, kind, step, frame_len, now), 1),
         };
-        self.live.insert(pid, slot);
-        (slot, pid)
+        (slot, pid, handle_of(slot, generation))
     }
 
+    /// Adds a slot to the table for the first process of `kind` to use it.
+    #[cold]
+    fn push_slot(&mut self, pid: u64, kind: u32, step: StepFn, frame_len: usize, now: f64) -> u32 {
+        let slot = u32::try_from(self.slots.len()).expect("more than 2^32 live processes");
+        self.slots.push(Process {
+            pid,
+            kind,
+            generation: 1,
+            step,
+            frame: Frame::zeroed(frame_len),
+            epoch: 0,
+            wait: Wait::None,
+            since: now,
+            named_by_kind: false,
+            ended: false,
+            joiners: Vec::new(),
+            scopes: Vec::new(),
+            open_scopes: 0,
+            parent: None,
+        });
+        slot
+    }
+
+    #[inline]
     pub fn get(&self, slot: u32) -> &Process {
         &self.slots[slot as usize]
     }
 
+    #[inline]
     pub fn get_mut(&mut self, slot: u32) -> &mut Process {
         &mut self.slots[slot as usize]
     }
@@ -204,17 +242,26 @@ impl ProcessTable {
         self.slots.len()
     }
 
+    /// Whether the process `pid`, which was given `slot`, has not ended.
+    pub fn is_live(&self, slot: u32, pid: u64) -> bool {
+        let process = &self.slots[slot as usize];
+        process.pid == pid && !process.ended
+    }
+
     pub fn status(&self, handle: i64) -> Status {
-        let Ok(pid) = u64::try_from(handle) else {
+        // A negative handle has a generation above `MAX_GENERATION`.
+        let handle = handle as u64;
+        let (slot, generation) = (handle as u32, (handle >> 32) as u32);
+        let Some(process) = self.slots.get(slot as usize) else {
             return Status::Unknown;
         };
-        if pid == 0 || pid >= self.next_pid {
+        if generation == 0 || generation > process.generation {
             return Status::Unknown;
         }
-        if let Some(&slot) = self.live.get(&pid) {
+        if generation == process.generation && process.pid != 0 && !process.ended {
             return Status::Live(slot);
         }
-        match self.cancelled.get(&pid) {
+        match self.cancelled.get(&handle) {
             Some(&ended) => Status::Cancelled(ended),
             None => Status::Returned,
         }
@@ -222,37 +269,46 @@ impl ProcessTable {
 
     /// Records that the process in `slot` ended, keeping `result` (its
     /// return value, empty if none) or, if it was cancelled, that it was.
+    #[inline]
     pub fn record_end(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) {
+        if cancelled || !result.is_empty() {
+            self.record_outcome(slot, cancelled, result);
+        }
+    }
+
+    fn record_outcome(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) {
         let process = &self.slots[slot as usize];
-        let pid = process.pid;
-        self.live.remove(&pid);
+        let handle = handle_of(slot, process.generation);
         if cancelled {
-            let ended = Ended { kind: process.kind, named_by_kind: process.named_by_kind };
-            self.cancelled.insert(pid, ended);
-        } else if !result.is_empty() {
+            let ended = Ended { pid: process.pid, kind: process.kind, named_by_kind: process.named_by_kind };
+            self.cancelled.insert(handle, ended);
+        } else {
             let offset = self.result_values.len();
             for index in result {
                 self.result_values.push(process.frame.read(index));
             }
-            self.results.insert(pid, offset);
+            self.results.insert(handle, offset);
         }
     }
 
     /// Slot `k` of the return value of the ended process `handle`.
     pub fn result(&self, handle: i64, k: usize) -> Option<u64> {
-        let pid = u64::try_from(handle).ok()?;
-        let offset = self.results.get(&pid)?;
+        let offset = self.results.get(&(handle as u64))?;
         self.result_values.get(offset + k).copied()
     }
 
-    /// Frees the slot of an ended process for reuse by its kind.
+    /// Frees the slot of an ended process for reuse by its kind, unless its
+    /// generations are used up.
+    #[inline]
     pub fn release(&mut self, slot: u32) {
         let process = &mut self.slots[slot as usize];
         process.pid = 0;
         process.epoch += 1;
         process.wait = Wait::None;
         process.joiners.clear();
-        self.free[process.kind as usize].push(slot);
+        if process.generation < MAX_GENERATION {
+            self.free[process.kind as usize].push(slot);
+        }
     }
 
     /// Live processes (not ended), in slot order.
@@ -265,51 +321,96 @@ impl ProcessTable {
 mod tests {
     use super::*;
 
+    unsafe extern "C" fn idle(_: *mut u64, _: *mut u64, _: *mut crate::Runtime) -> u32 {
+        crate::abi::STEP_DONE
+    }
+
     #[test]
     fn pids_are_monotonic_and_slots_reused_per_kind() {
         let mut table = ProcessTable::new(2);
-        let (slot_a, pid_a) = table.allocate(0, 3, 0.0);
-        let (slot_b, pid_b) = table.allocate(1, 5, 0.0);
+        let (slot_a, pid_a, handle_a) = table.allocate(0, idle, 3, 0.0);
+        let (slot_b, pid_b, handle_b) = table.allocate(1, idle, 5, 0.0);
         assert_eq!((pid_a, pid_b), (1, 2));
         table.get_mut(slot_a).frame.write(2, 9);
         table.record_end(slot_a, false, 2..3);
         table.release(slot_a);
         // A kind-1 process cannot take kind 0's slot.
-        let (slot_c, pid_c) = table.allocate(1, 5, 1.0);
+        let (slot_c, pid_c, _) = table.allocate(1, idle, 5, 1.0);
         assert_ne!(slot_c, slot_a);
-        let (slot_d, pid_d) = table.allocate(0, 3, 1.0);
+        let (slot_d, pid_d, handle_d) = table.allocate(0, idle, 3, 1.0);
         assert_eq!((pid_c, pid_d), (3, 4));
         assert_eq!(slot_d, slot_a);
+        assert_ne!(handle_d, handle_a, "a reused slot gets a new handle");
         assert_eq!(table.get(slot_d).frame.read(2), 0, "reused frames are zeroed");
-        assert_eq!(table.result(1, 0), Some(9), "results outlive the slot");
+        assert_eq!(table.result(handle_a as i64, 0), Some(9), "results outlive the slot");
+        assert_eq!(table.result(handle_d as i64, 0), None);
+        assert_eq!(table.status(handle_a as i64), Status::Returned);
+        assert_eq!(table.status(handle_d as i64), Status::Live(slot_d));
         assert_eq!(table.slot_count(), 3);
-        assert_eq!(table.status(pid_b as i64), Status::Live(slot_b));
+        assert_eq!(table.status(handle_b as i64), Status::Live(slot_b));
+        assert!(table.is_live(slot_d, pid_d) && !table.is_live(slot_a, pid_a));
     }
 
     #[test]
     fn status_tells_returned_cancelled_and_unknown_apart() {
         let mut table = ProcessTable::new(1);
-        let (first, _) = table.allocate(0, 2, 0.0);
-        let (second, _) = table.allocate(0, 2, 0.0);
+        let (first, _, first_handle) = table.allocate(0, idle, 2, 0.0);
+        let (second, _, second_handle) = table.allocate(0, idle, 2, 0.0);
+        table.get_mut(second).named_by_kind = true;
         table.record_end(first, false, 0..0);
         table.release(first);
         table.record_end(second, true, 0..0);
         table.release(second);
-        assert_eq!(table.status(1), Status::Returned);
-        assert_eq!(table.status(2), Status::Cancelled(Ended { kind: 0, named_by_kind: false }));
+        assert_eq!(table.status(first_handle as i64), Status::Returned);
+        assert_eq!(
+            table.status(second_handle as i64),
+            Status::Cancelled(Ended { pid: 2, kind: 0, named_by_kind: true })
+        );
         assert_eq!(table.status(0), Status::Unknown);
-        assert_eq!(table.status(3), Status::Unknown);
+        assert_eq!(table.status(1), Status::Unknown, "generation 0 is never handed out");
+        assert_eq!(table.status(handle_of(first, 2) as i64), Status::Unknown, "not handed out yet");
+        assert_eq!(table.status(handle_of(7, 1) as i64), Status::Unknown, "no such slot");
         assert_eq!(table.status(-5), Status::Unknown);
-        assert_eq!(table.result(1, 0), None);
+        assert_eq!(table.status(i64::MIN | first_handle as i64), Status::Unknown);
+        assert_eq!(table.result(first_handle as i64, 0), None);
+        assert_eq!(table.result(-1, 0), None);
+    }
+
+    #[test]
+    fn a_process_ended_during_its_step_is_not_live() {
+        let mut table = ProcessTable::new(1);
+        let (slot, pid, handle) = table.allocate(0, idle, 2, 0.0);
+        table.record_end(slot, false, 0..0);
+        table.get_mut(slot).ended = true;
+        assert_eq!(table.status(handle as i64), Status::Returned);
+        assert!(!table.is_live(slot, pid));
+        assert_eq!(table.live().count(), 0);
+    }
+
+    #[test]
+    fn a_slot_is_retired_when_its_generations_are_used_up() {
+        let mut table = ProcessTable::new(1);
+        let (slot, _, _) = table.allocate(0, idle, 2, 0.0);
+        table.get_mut(slot).generation = MAX_GENERATION - 1;
+        table.release(slot);
+        let (again, _, last) = table.allocate(0, idle, 2, 0.0);
+        assert_eq!((again, last), (slot, handle_of(slot, MAX_GENERATION)));
+        assert!((last as i64) > 0, "handles stay positive");
+        assert_eq!(table.status(last as i64), Status::Live(slot));
+        table.record_end(again, false, 0..0);
+        table.release(again);
+        let (fresh, _, _) = table.allocate(0, idle, 2, 0.0);
+        assert_ne!(fresh, slot, "the used-up slot is not reused");
+        assert_eq!(table.status(last as i64), Status::Returned);
     }
 
     #[test]
     fn releasing_a_slot_makes_its_old_wakeups_stale() {
         let mut table = ProcessTable::new(1);
-        let (slot, _) = table.allocate(0, 2, 0.0);
+        let (slot, _, _) = table.allocate(0, idle, 2, 0.0);
         let before = table.get(slot).epoch;
         table.release(slot);
-        let (again, _) = table.allocate(0, 2, 0.0);
+        let (again, _, _) = table.allocate(0, idle, 2, 0.0);
         assert_eq!(again, slot);
         assert_ne!(table.get(again).epoch, before);
     }

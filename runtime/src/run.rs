@@ -111,7 +111,7 @@ impl Runtime {
             process.epoch += 1;
             process.wait = Wait::None;
             let frame = process.frame.as_mut_ptr();
-            let step = self.kinds[process.kind as usize].step;
+            let step = process.step;
             let globals = self.globals.as_mut_ptr();
             self.header.now = self.queue.now();
             self.header.stack_left = STACK_BUDGET;
@@ -192,7 +192,7 @@ impl Runtime {
         let mut blocked: Vec<(u64, Waiting)> = Vec::new();
         for process in self.procs.live() {
             let on = match process.wait {
-                Wait::Join { target } => format!("process {}", self.pid_name(target)),
+                Wait::Join { pid, slot } => format!("process {}", self.pid_name(pid, slot)),
                 Wait::Scope => "scope".to_string(),
                 Wait::None | Wait::Timer | Wait::Woken => continue,
             };
@@ -207,11 +207,13 @@ impl Runtime {
         blocked.into_iter().map(|(_, waiting)| waiting).collect()
     }
 
-    /// The display name of a live process, by pid.
-    fn pid_name(&self, pid: u64) -> String {
-        match self.procs.status(pid as i64) {
-            crate::process::Status::Live(slot) => self.display_name(slot),
-            _ => format!("#{pid}"),
+    /// The display name of the process `pid`, which was given `slot`, if it
+    /// is live; else `#pid`.
+    fn pid_name(&self, pid: u64, slot: u32) -> String {
+        if self.procs.is_live(slot, pid) {
+            self.display_name(slot)
+        } else {
+            format!("#{pid}")
         }
     }
 }

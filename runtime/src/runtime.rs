@@ -121,6 +121,7 @@ impl Runtime {
     }
 
     /// Records an error in the runtime's contract with generated code.
+    #[cold]
     pub(crate) fn internal_error(&mut self, message: &str) {
         self.raise(format!("internal error: {message}"), NO_SPAN);
     }

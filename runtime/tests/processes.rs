@@ -529,3 +529,51 @@ fn frames_are_reused() {
     // many: start + 10_000 joins + 1_000 scope exits; shorts: 2 steps each.
     assert_eq!(ran.outcome.events, 1 + 10_000 + 1_000 + 2 * 13_000);
 }
+
+// napper(n) -> int: sleeps n, returns 10 n. Slot 2 = n, result in slot 3.
+step!(napper, |cx| match cx.state() {
+    0 => cx.wait(cx.delay(cx.int(2) as f64, NO_SPAN), 1),
+    _ => {
+        cx.set_int(3, cx.int(2) * 10);
+        STEP_DONE
+    }
+});
+
+// Slots: 2, 3, 4 = handles. Each napper reuses the slot of the one before.
+step!(reuses_slots, |cx| match cx.state() {
+    0 => {
+        cx.set_int(2, cx.spawn(0, &[1]));
+        cx.wait(cx.join(cx.int(2), NO_SPAN), 1)
+    }
+    1 => {
+        cx.set_int(3, cx.spawn(0, &[2]));
+        assert_ne!(cx.int(2), cx.int(3), "a reused slot gets a new handle");
+        assert_eq!(cx.with_rt(|rt| rt.process_slots()), 2);
+        // The old handle still names the ended process, not the new one.
+        assert_eq!(cx.cancel(cx.int(2)), HOST_CONTINUE);
+        assert_eq!(cx.join(cx.int(2), NO_SPAN), HOST_CONTINUE);
+        assert_eq!(cx.result(cx.int(2), 0), 10);
+        cx.wait(cx.join(cx.int(3), NO_SPAN), 2)
+    }
+    _ => {
+        cx.say(format_args!("results {} {}", cx.result(cx.int(2), 0), cx.result(cx.int(3), 0)));
+        cx.set_int(4, cx.spawn(0, &[3]));
+        assert_eq!(cx.cancel(cx.int(4)), HOST_CONTINUE);
+        let next = cx.spawn(0, &[4]);
+        assert_eq!(cx.result(cx.int(4), 0), 0, "a cancelled process has no result");
+        assert_eq!(cx.result(next, 0), 0, "nor has a live one");
+        assert_eq!(cx.with_rt(|rt| rt.process_slots()), 2);
+        cx.wait(cx.join(cx.int(4), encode_span(3, 4)), 3)
+    }
+});
+
+#[test]
+fn handles_outlive_their_slot() {
+    let kinds = vec![kind_returning("napper", napper, 4, 1, 3), kind("main", reuses_slots, 5, 0)];
+    let ran = run_fifo(&program(kinds, vec![root(1, &[])], None));
+    assert_eq!(ran.output, "3 results 10 20\n");
+    let error = ran.outcome.error.expect("awaiting the cancelled napper fails");
+    assert_eq!(error.message, "awaiting a cancelled process (napper#4)");
+    assert_eq!((error.process.as_str(), error.span, error.time), ("main", Some((3, 4)), 3.0));
+    assert_eq!(ran.outcome.waiting, vec![]);
+}
