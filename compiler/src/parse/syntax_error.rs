@@ -40,6 +40,23 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
     if is_keyword(&found.text) && wanted.contains(&"a name") {
         diag = diag.with_note(format!("{} is a reserved keyword and cannot name anything", found.text));
     }
+    if matches!(found.text.as_str(), "`await`" | "`spawn`") && wanted.contains(&"an expression") {
+        diag = diag.with_note(
+            "`await` and `spawn` take the whole expression to their right, so they start an expression: \
+             write `let x = await ...` first, then use `x`",
+        );
+    }
+    if wanted.first().is_some_and(|w| w.starts_with("an item")) {
+        let word = found.text.trim_matches('`');
+        let items = ["param", "const", "var", "struct", "lock", "channel", "queue", "resource", "fn", "process", "run"];
+        if let Some(item) = crate::check::closest(word, items.into_iter()) {
+            diag = diag.with_note(format!("did you mean `{item}`?"));
+        }
+    }
+    let before = source.get(..pos).unwrap_or("").trim_end();
+    if found.text == "`]`" && before.ends_with('[') && wanted.contains(&"an expression") {
+        diag = diag.with_note("an array literal needs at least one element; for zeros write `[0.0; N]`");
+    }
     if wanted.first().is_some_and(|w| w.starts_with("an item")) && is_statement_keyword(&found.text) {
         diag = diag.with_note("statements go inside the body of a `process` or `fn`");
     }
