@@ -508,8 +508,13 @@ impl<'m> Checker<'m> {
         let mut out = Vec::new();
         for option in options {
             if !allowed.contains(&option.name.name.as_str()) {
-                let d = Diagnostic::error("E0116", format!("unknown option `{}`", option.name.name), option.name.span)
-                    .with_note(format!("the options here are: {}", allowed.join(", ")));
+                let mut d =
+                    Diagnostic::error("E0116", format!("unknown option `{}`", option.name.name), option.name.span)
+                        .with_label("not an option here");
+                d = match closest(&option.name.name, allowed.iter().copied()) {
+                    Some(s) => d.with_note(format!("did you mean `{s}`?")),
+                    None => d.with_note(format!("the options here are: {}", allowed.join(", "))),
+                };
                 self.error(d);
                 continue;
             }
