@@ -36,6 +36,9 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) rt: Value,
     pub(super) error_exit: Option<ClBlock>,
     pub(super) func_refs: HashMap<&'static str, FuncRef>,
+    /// In a `fn` (which never suspends), the frame slots of scalar locals
+    /// live in Cranelift variables instead of memory, keyed by slot.
+    pub(super) registers: HashMap<u32, Variable>,
     /// Memory flags for frame, globals and runtime accesses: aligned, never trapping.
     pub(super) flags: MemFlagsData,
     pub(super) plain_flags: MemFlagsData,
@@ -68,6 +71,7 @@ impl FnGen<'_, '_> {
             let code = self.builder.ins().iconst(I32, rt::STEP_ERROR as i64);
             self.builder.ins().return_(&[code]);
         } else {
+            self.registers_for_locals();
             let first = self.blocks[0];
             self.builder.ins().jump(first, &[]);
         }
@@ -86,6 +90,34 @@ impl FnGen<'_, '_> {
         }
         self.builder.seal_all_blocks();
         Ok(())
+    }
+
+    /// Declares a variable for every scalar local of a `fn`: parameters start
+    /// with the argument the caller wrote into the frame, other locals with zero.
+    fn registers_for_locals(&mut self) {
+        let params_end = rt::FRAME_HEADER_SLOTS + self.func.param_slots;
+        for slot in &self.func.slots {
+            let Some(scalar) = slot.scalar else { continue };
+            let ty = scalar_type(scalar);
+            let var = self.builder.declare_var(ty);
+            let initial = if slot.start < params_end {
+                self.load_slot(Place::frame(slot.start), ty)
+            } else if ty == F64 {
+                self.builder.ins().f64const(0.0)
+            } else {
+                self.builder.ins().iconst(ty, 0)
+            };
+            self.builder.def_var(var, initial);
+            self.registers.insert(slot.start, var);
+        }
+    }
+
+    /// The variable holding a frame slot, when the slot lives in a register.
+    fn register(&self, place: &Place) -> Option<Variable> {
+        match (place.base, place.dynamic) {
+            (Base::Frame, None) => self.registers.get(&place.offset).copied(),
+            _ => None,
+        }
     }
 
     fn var(&self, t: ir::Temp) -> Variable {
@@ -270,14 +302,24 @@ impl FnGen<'_, '_> {
                 self.set(*dst, v);
             }
             Inst::Load { dst, place } => {
-                let ty = self.temp_type(*dst);
-                let v = self.load_slot(*place, ty);
+                let v = match self.register(place) {
+                    Some(var) => self.builder.use_var(var),
+                    None => {
+                        let ty = self.temp_type(*dst);
+                        self.load_slot(*place, ty)
+                    }
+                };
                 self.set(*dst, v);
             }
             Inst::Store { place, src } => {
-                let ty = self.temp_type(*src);
                 let v = self.get(*src);
-                self.store_slot(*place, v, ty);
+                match self.register(place) {
+                    Some(var) => self.builder.def_var(var, v),
+                    None => {
+                        let ty = self.temp_type(*src);
+                        self.store_slot(*place, v, ty);
+                    }
+                }
             }
             Inst::Copy { dst, src, len } => {
                 let d = self.address(*dst);

@@ -192,6 +192,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             rt: Value::from_u32(0),
             error_exit: None,
             func_refs: HashMap::new(),
+            registers: HashMap::new(),
             flags: MemFlagsData::trusted(),
             plain_flags: MemFlagsData::new(),
         };

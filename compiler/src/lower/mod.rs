@@ -169,6 +169,7 @@ impl<'a> FnLowerer<'a> {
         for id in &callable.params {
             let local = &callable.locals[id.0 as usize];
             let start = lowerer.alloc(&local.name, program.width(&local.ty), show(&local.ty));
+            lowerer.mark_scalar(&local.ty);
             lowerer.local_slots[id.0 as usize] = start;
         }
         lowerer.param_slots = lowerer.frame_slots - FRAME_HEADER_SLOTS;
@@ -182,6 +183,7 @@ impl<'a> FnLowerer<'a> {
                 continue;
             }
             let start = lowerer.alloc(&local.name, program.width(&local.ty), show(&local.ty));
+            lowerer.mark_scalar(&local.ty);
             lowerer.local_slots[i] = start;
         }
         let entry = lowerer.new_block();
@@ -195,6 +197,23 @@ impl<'a> FnLowerer<'a> {
         self.frame_slots += width;
         self.slots.push(SlotRange { name: name.to_string(), start, width, ty, scalar: None });
         start
+    }
+
+    /// Records that the slot range just allocated holds one scalar of this type:
+    /// codegen may keep such a slot in a register where nothing can suspend.
+    fn mark_scalar(&mut self, ty: &Type) {
+        if let Some(last) = self.slots.last_mut() {
+            last.scalar = is_scalar(ty).then(|| scalar_of(ty));
+        }
+    }
+
+    /// A hidden slot holding one scalar (a loop counter, a loop's end).
+    fn hidden_scalar(&mut self, what: &str, scalar: Scalar) -> Place {
+        let place = self.hidden(what, 1);
+        if let Some(last) = self.slots.last_mut() {
+            last.scalar = Some(scalar);
+        }
+        place
     }
 
     /// A frame slot range for a value the generated code keeps across blocks.

@@ -134,7 +134,7 @@ impl FnLowerer<'_> {
 
     pub(super) fn for_loop(&mut self, iter: &ForIter<Type>, body: &Block<Type>, local: ast::LocalId, span: Span) {
         let var = Place::frame(self.local_slots[local.0 as usize]);
-        let counter = self.hidden("for index", 1);
+        let counter = self.hidden_scalar("for index", Scalar::Int);
         // A range stores its end in the frame; an array loop knows its length and
         // reads elements from `source`, `width` slots each.
         enum Each {
@@ -146,7 +146,7 @@ impl FnLowerer<'_> {
                 let lo = self.scalar(lo);
                 let hi = self.scalar(hi);
                 self.emit(Inst::Store { place: counter, src: lo });
-                let end = self.hidden("for end", 1);
+                let end = self.hidden_scalar("for end", Scalar::Int);
                 self.emit(Inst::Store { place: end, src: hi });
                 Each::Range { end }
             }
