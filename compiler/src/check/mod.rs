@@ -582,13 +582,12 @@ impl<'m> Checker<'m> {
     }
 
     fn run_item(&mut self) {
-        let Some((roots, until, span)) = self.module.items.iter().find_map(|i| match &i.kind {
-            ItemKind::Run { roots, until } => Some((roots, until, i.span)),
+        let Some((roots, until)) = self.module.items.iter().find_map(|i| match &i.kind {
+            ItemKind::Run { roots, until } => Some((roots, until)),
             _ => None,
         }) else {
             return;
         };
-        let _ = span;
         for root in roots {
             let ExprKind::Call { callee, args } = &root.kind else {
                 self.error(
@@ -651,22 +650,13 @@ impl<'m> Checker<'m> {
         }
         if let Some(until) = until {
             match self.eval_const_expr(until) {
-                Some(Value::Int(v)) => self.program.horizon = Some(v as f64),
+                Some(Value::Int(v)) if v >= 0 => self.program.horizon = Some(v as f64),
                 Some(Value::Float(v)) if v >= 0.0 => self.program.horizon = Some(v),
                 Some(_) => self.error(
                     Diagnostic::error("E0226", "the horizon after `until` must be a number >= 0", until.span)
                         .with_label("not a time"),
                 ),
                 None => {}
-            }
-            if let Some(h) = self.program.horizon {
-                if h < 0.0 {
-                    self.error(Diagnostic::error(
-                        "E0226",
-                        "the horizon after `until` must be a number >= 0",
-                        until.span,
-                    ));
-                }
             }
         }
     }
