@@ -32,14 +32,13 @@
 //! replaced by children, literals by simpler ones).
 
 use std::fmt;
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::{compile_source, Failure};
-use usim_runtime::{run, RunConfig, TieOrder};
+use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
 
 // ---------------------------------------------------------------------------
 // Expressions
@@ -584,19 +583,6 @@ fn render_params(e: &Expr) -> String {
 // Compiling and running
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 struct Ran {
     output: String,
     error: Option<String>,
@@ -610,12 +596,12 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
         Failure::BadOverride(s) => format!("bad override: {s}"),
         Failure::Internal(s) => format!("internal compiler error: {s}"),
     })?;
-    let sink = Sink::default();
+    let sink = SharedBuffer::default();
     let outcome = run(
         compiled.program(),
         RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(sink.clone()) },
     );
-    let output = String::from_utf8(sink.0.lock().unwrap().clone()).map_err(|e| e.to_string())?;
+    let output = String::from_utf8(sink.bytes()).map_err(|e| e.to_string())?;
     Ok(Ran { output, error: outcome.error.map(|e| e.message) })
 }
 

@@ -60,7 +60,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,7 +68,7 @@ use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::{compile_source, lower_source, Failure};
-use usim_runtime::{run, RunConfig, RunOutcome, TieOrder};
+use usim_runtime::{run, RunConfig, RunOutcome, SharedBuffer, TieOrder};
 
 // ---------------------------------------------------------------------------
 // The model AST
@@ -1827,19 +1826,6 @@ fn model_strategy() -> impl Strategy<Value = Model> {
 // Compiling and running
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// One run: its outcome and everything it printed.
 struct Ran {
     outcome: RunOutcome,
@@ -1913,10 +1899,10 @@ fn run_until(
     tie_order: TieOrder,
     horizon: Option<f64>,
 ) -> Result<Ran, String> {
-    let sink = Sink::default();
+    let sink = SharedBuffer::default();
     let config = RunConfig { seed, horizon, tie_order, output: Box::new(sink.clone()) };
     let outcome = guard("run", || run(program, config))?;
-    let output = sink.0.lock().unwrap().clone();
+    let output = sink.bytes();
     Ok(Ran { outcome, output })
 }
 

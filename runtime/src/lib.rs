@@ -68,6 +68,7 @@ pub use host::{
     usim_scope_enter, usim_scope_exit, usim_spawn, usim_wait_until,
 };
 pub use outcome::{RunOutcome, Waiting};
+pub use output::SharedBuffer;
 pub use program::{ProcessKind, Program, Root, RunConfig, TieOrder};
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;

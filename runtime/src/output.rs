@@ -2,6 +2,36 @@
 //! writer in chunks of about 64 KiB, and once more at the end of the run.
 
 use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+/// A writer that keeps everything written to it in memory, shared by all its
+/// clones: give one clone to [`crate::RunConfig::output`] and read another
+/// after the run (tests, embedding usim in another program).
+#[derive(Clone, Debug, Default)]
+pub struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// A copy of the bytes written so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// The bytes written so far as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Flush to the writer once the buffer holds this much.
 pub(crate) const FLUSH_THRESHOLD: usize = 64 * 1024;

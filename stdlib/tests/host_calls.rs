@@ -5,29 +5,12 @@
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
 use usim_runtime::{
-    encode_span, run, ProcessKind, Program, Root, RunConfig, Runtime, RuntimeError, StepFn, TieOrder,
+    encode_span, run, ProcessKind, Program, Root, RunConfig, Runtime, RuntimeError, SharedBuffer, StepFn, TieOrder,
     FRAME_HEADER_SLOTS, STEP_DONE, STEP_ERROR,
 };
 use usim_stdlib::host::*;
 use usim_stdlib::random;
-
-/// A writer the test can read back after the run has consumed the config.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What one run left behind.
 struct Ran {
@@ -51,10 +34,10 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
         roots: vec![Root { kind: 0, args: vec![] }],
         horizon: None,
     };
-    let captured = Captured::default();
+    let captured = SharedBuffer::default();
     let outcome =
         run(&program, RunConfig { seed, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(captured.clone()) });
-    let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let output = String::from_utf8(captured.bytes()).unwrap();
     Ran { output, globals: outcome.globals, error: outcome.error }
 }
 

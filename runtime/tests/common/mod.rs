@@ -4,8 +4,6 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::fmt::Display;
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
 
 use usim_runtime::*;
 
@@ -23,25 +21,7 @@ macro_rules! step {
 }
 
 /// A writer whose bytes the test reads back after the run.
-#[derive(Clone, Default)]
-pub struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    pub fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+pub use usim_runtime::SharedBuffer as Capture;
 
 /// A process kind without a return value.
 pub fn kind(name: &str, step: StepFn, frame_slots: u32, param_slots: u32) -> ProcessKind {
