@@ -195,18 +195,20 @@ impl FnLowerer<'_> {
                 self.copy_or_store(var, src, width, &elem);
             }
         }
-        self.loops.push(LoopTarget { exit, next: latch, scopes: self.open_scopes });
-        self.block(body);
-        self.loops.pop();
-        self.terminate(Terminator::Jump(latch));
+        self.loop_body(body, exit, latch);
         self.switch_to(latch);
-        let i = self.load(counter, Scalar::Int);
-        let one = self.constant(Const::Int(1));
         // `i < end <= i64::MAX` before the increment, so it cannot overflow.
-        let next = self.binary(BinOp::IAddWrap, i, one, Scalar::Int, span);
-        self.emit(Inst::Store { place: counter, src: next });
+        self.increment(counter, BinOp::IAddWrap, span);
         self.terminate(Terminator::Jump(head));
         self.switch_to(exit);
+    }
+
+    /// Adds one to the int in a slot.
+    fn increment(&mut self, slot: Place, add: BinOp, span: Span) {
+        let value = self.load(slot, Scalar::Int);
+        let one = self.constant(Const::Int(1));
+        let next = self.binary(add, value, one, Scalar::Int, span);
+        self.emit(Inst::Store { place: slot, src: next });
     }
 
     /// Copies a value of `ty` between places: a load and store for a scalar.
@@ -247,15 +249,9 @@ impl FnLowerer<'_> {
         let offset = self.binary(BinOp::FMul, kf, p, Scalar::Float, span);
         let due = self.binary(BinOp::FAdd, t0, offset, Scalar::Float, span);
         self.wait(WaitOp::Until { time: due });
-        self.loops.push(LoopTarget { exit, next: latch, scopes: self.open_scopes });
-        self.block(body);
-        self.loops.pop();
-        self.terminate(Terminator::Jump(latch));
+        self.loop_body(body, exit, latch);
         self.switch_to(latch);
-        let k = self.load(count_slot, Scalar::Int);
-        let one = self.constant(Const::Int(1));
-        let next = self.binary(BinOp::IAdd, k, one, Scalar::Int, span);
-        self.emit(Inst::Store { place: count_slot, src: next });
+        self.increment(count_slot, BinOp::IAdd, span);
         self.terminate(Terminator::Jump(head));
         self.switch_to(exit);
     }
