@@ -6,7 +6,11 @@
 //! `BinaryHeap` of `(time, sequence)` keys, a process table of enum state
 //! machines with a free list, and a step function per process kind. A spawn
 //! or a wake-up at the current time is an event at `now` with the next
-//! sequence number, as in usim (§6). Random numbers come from the same stream
+//! sequence number, as in usim (§6), and so is the wake-up of a process
+//! handed what it waits for (an item put to a queue it is getting from, a
+//! lock released to it); an operation that can complete at once (a free
+//! lock, a non-empty get, a put on an unbounded queue) completes within the
+//! step, without an event. Random numbers come from the same stream
 //! as `usimc run --seed 1`: `Xoshiro256PlusPlus::seed_from_u64(seed)` and
 //! `usim_stdlib::random::exponential` (rand_distr's `Exp1` scaled by the
 //! mean), drawn in the same order, so each model's figures match usimc's bit
@@ -19,7 +23,7 @@
 //! once and checks its figures.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -247,14 +251,261 @@ fn fib_compute() -> Figures {
 }
 
 // ---------------------------------------------------------------------------
+// pingpong: benches/models/pingpong.usim
+
+mod pp {
+    pub const MESSAGES: i64 = 1_000_000;
+}
+
+/// An unbounded usim queue of ints: buffered items and the processes
+/// waiting in `get`, in the order they began to wait. At most one of the
+/// two is non-empty.
+struct IntQueue {
+    items: VecDeque<i64>,
+    getters: VecDeque<u32>,
+}
+
+impl IntQueue {
+    fn new() -> Self {
+        IntQueue { items: VecDeque::new(), getters: VecDeque::new() }
+    }
+
+    /// `await q.get()` by the process in `slot`: the first item at once, or
+    /// `None` when the queue is empty and the process waits.
+    fn get(&mut self, slot: u32) -> Option<i64> {
+        let item = self.items.pop_front();
+        if item.is_none() {
+            self.getters.push_back(slot);
+        }
+        item
+    }
+}
+
+#[derive(Clone, Copy)]
+enum PingProc {
+    /// The pinger before its first step.
+    PingerStart,
+    /// The pinger waiting in `pong.get()` for the reply to message `i`, and
+    /// the reply once it is handed over.
+    PingerWait { i: i64, reply: i64 },
+    /// The ponger before its first step.
+    PongerStart,
+    /// The ponger waiting in `ping.get()`, and the message once it is handed
+    /// over.
+    PongerWait { x: i64 },
+}
+
+/// `await q.put(item)` on an unbounded queue, which never suspends: the item
+/// goes straight to the first process waiting in `get`, which is woken now
+/// (§6), or else into the buffer.
+fn put(queue: &mut Queue, procs: &mut Table<PingProc>, q: &mut IntQueue, item: i64) {
+    match q.getters.pop_front() {
+        Some(getter) => {
+            match &mut procs.slots[getter as usize] {
+                PingProc::PingerWait { reply, .. } => *reply = item,
+                PingProc::PongerWait { x } => *x = item,
+                _ => unreachable!("only a waiting process is a getter"),
+            }
+            queue.schedule(queue.now, getter);
+        }
+        None => q.items.push_back(item),
+    }
+}
+
+fn pingpong() -> Figures {
+    let mut queue = Queue::new();
+    let mut procs: Table<PingProc> = Table::new();
+    let (mut ping, mut pong) = (IntQueue::new(), IntQueue::new());
+    let mut total = 0i64;
+    let mut printed = String::new();
+    let mut events = 0u64;
+    // `run pinger(), ponger()`: both start at time 0, in that order.
+    for root in [PingProc::PingerStart, PingProc::PongerStart] {
+        let slot = procs.insert(root);
+        queue.schedule(0.0, slot);
+    }
+    while let Some(slot) = queue.next(f64::INFINITY) {
+        events += 1;
+        match procs.slots[slot as usize] {
+            PingProc::PingerStart | PingProc::PingerWait { .. } => {
+                let mut i = match procs.slots[slot as usize] {
+                    PingProc::PingerWait { i, reply } => {
+                        total += reply;
+                        i + 1
+                    }
+                    _ => 0,
+                };
+                loop {
+                    if i == pp::MESSAGES {
+                        printed = format!("total {total} at {}", queue.now);
+                        procs.release(slot);
+                        break;
+                    }
+                    put(&mut queue, &mut procs, &mut ping, i);
+                    match pong.get(slot) {
+                        Some(reply) => {
+                            total += reply;
+                            i += 1;
+                        }
+                        None => {
+                            procs.slots[slot as usize] = PingProc::PingerWait { i, reply: 0 };
+                            break;
+                        }
+                    }
+                }
+            }
+            PingProc::PongerStart | PingProc::PongerWait { .. } => {
+                let mut got = match procs.slots[slot as usize] {
+                    PingProc::PongerWait { x } => Some(x),
+                    _ => None,
+                };
+                loop {
+                    if let Some(x) = got {
+                        put(&mut queue, &mut procs, &mut pong, x + 1);
+                    }
+                    got = ping.get(slot);
+                    if got.is_none() {
+                        procs.slots[slot as usize] = PingProc::PongerWait { x: 0 };
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    // The ponger is left waiting in `ping.get()`.
+    Figures { events, end_time: queue.now, check: printed }
+}
+
+// ---------------------------------------------------------------------------
+// mm1_lock: benches/models/mm1_lock.usim
+
+mod mm1l {
+    pub const CUSTOMERS: i64 = 1_000_000;
+    pub const ARRIVAL_MEAN: f64 = 1.25;
+    pub const SERVICE_MEAN: f64 = 1.0;
+}
+
+/// A usim `lock` of capacity 1: whether it is held, and the processes
+/// waiting for it, FIFO.
+struct Lock {
+    held: bool,
+    waiters: VecDeque<u32>,
+}
+
+impl Lock {
+    /// Entering `with` by the process in `slot`: whether it holds the lock at
+    /// once; if not, it waits.
+    fn acquire(&mut self, slot: u32) -> bool {
+        if self.held {
+            self.waiters.push_back(slot);
+            false
+        } else {
+            self.held = true;
+            true
+        }
+    }
+
+    /// Leaving `with`: the lock goes straight to the first waiter, returned
+    /// to be woken now (§6), or else becomes free.
+    fn release(&mut self) -> Option<u32> {
+        let next = self.waiters.pop_front();
+        self.held = next.is_some();
+        next
+    }
+}
+
+#[derive(Clone, Copy)]
+enum LockProc {
+    /// The source before its first step (`next == 0`) or after the delay
+    /// following the spawn of customer `next - 1`.
+    Source { next: i64 },
+    /// A customer before its first step.
+    CustomerStart,
+    /// A customer waiting for the lock since `arrive`; woken holding it.
+    CustomerQueued { arrive: f64 },
+    /// A customer sleeping through its service, holding the lock.
+    CustomerServed { arrive: f64 },
+}
+
+fn mm1_lock() -> Figures {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
+    let mut queue = Queue::new();
+    let mut procs: Table<LockProc> = Table::new();
+    let mut server = Lock { held: false, waiters: VecDeque::new() };
+    let (mut done, mut total_wait, mut total_time) = (0i64, 0.0f64, 0.0f64);
+    let mut printed = String::new();
+    let mut events = 0u64;
+    let root = procs.insert(LockProc::Source { next: 0 });
+    queue.schedule(0.0, root);
+    while let Some(slot) = queue.next(f64::INFINITY) {
+        events += 1;
+        let now = queue.now;
+        // `Some(arrive)` when the stepping customer, which arrived at
+        // `arrive`, starts its service now, holding the lock.
+        let serve = match procs.slots[slot as usize] {
+            LockProc::Source { next } => {
+                if next < mm1l::CUSTOMERS {
+                    let child = procs.insert(LockProc::CustomerStart);
+                    queue.schedule(now, child);
+                    let gap = exponential(&mut rng, mm1l::ARRIVAL_MEAN);
+                    procs.slots[slot as usize] = LockProc::Source { next: next + 1 };
+                    queue.schedule(now + gap, slot);
+                } else {
+                    procs.release(slot);
+                }
+                None
+            }
+            LockProc::CustomerStart => {
+                if server.acquire(slot) {
+                    Some(now)
+                } else {
+                    procs.slots[slot as usize] = LockProc::CustomerQueued { arrive: now };
+                    None
+                }
+            }
+            LockProc::CustomerQueued { arrive } => Some(arrive),
+            LockProc::CustomerServed { arrive } => {
+                if let Some(waiter) = server.release() {
+                    queue.schedule(now, waiter);
+                }
+                done += 1;
+                total_time += now - arrive;
+                if done == mm1l::CUSTOMERS {
+                    let n = done as f64;
+                    printed = format!("done {done} mean wait {} mean time {}", total_wait / n, total_time / n);
+                }
+                procs.release(slot);
+                None
+            }
+        };
+        if let Some(arrive) = serve {
+            total_wait += now - arrive;
+            let service = exponential(&mut rng, mm1l::SERVICE_MEAN);
+            procs.slots[slot as usize] = LockProc::CustomerServed { arrive };
+            queue.schedule(now + service, slot);
+        }
+    }
+    Figures { events, end_time: queue.now, check: printed }
+}
+
+// ---------------------------------------------------------------------------
 
 type Model = (&'static str, fn() -> Figures);
 
-const MODELS: [Model; 3] = [("mm1_spawn", mm1_spawn), ("tickers", tickers), ("fib_compute", fib_compute)];
+const MODELS: [Model; 5] = [
+    ("mm1_spawn", mm1_spawn),
+    ("tickers", tickers),
+    ("fib_compute", fib_compute),
+    ("pingpong", pingpong),
+    ("mm1_lock", mm1_lock),
+];
 
 /// usimc's figures for the models with `--seed 1`, which the baseline must
-/// reproduce: `(model, events, end time, check)`.
-const EXPECTED: [(&str, u64, f64, &str); 3] = [
+/// reproduce: `(model, events, end time, check)`. Those of pingpong and
+/// mm1_lock are the baseline's own, to be confirmed against usimc once it
+/// runs queues and locks (mm1_lock's were also reproduced by a separate
+/// Lindley-recursion computation drawing in event order).
+const EXPECTED: [(&str, u64, f64, &str); 5] = [
     (
         "mm1_spawn",
         1_500_001,
@@ -263,6 +514,13 @@ const EXPECTED: [(&str, u64, f64, &str); 3] = [
     ),
     ("tickers", 1_002_209, 1000.0, "ticks 1001208"),
     ("fib_compute", 11, 10.0, "total 8320400"),
+    ("pingpong", 2_000_001, 0.0, "total 500000500000 at 0"),
+    (
+        "mm1_lock",
+        3_799_843,
+        1_249_782.413_209_255,
+        "done 1000000 mean wait 4.010429944969294 mean time 5.010194343500145",
+    ),
 ];
 
 fn report(name: &str, figures: &Figures) {
@@ -285,7 +543,7 @@ fn main() {
     if !names.is_empty() {
         for name in &names {
             let Some(&(_, model)) = MODELS.iter().find(|(n, _)| n == name) else {
-                eprintln!("unknown model {name}; known: mm1_spawn, tickers, fib_compute");
+                eprintln!("unknown model {name}; known: mm1_spawn, tickers, fib_compute, pingpong, mm1_lock");
                 std::process::exit(2);
             };
             report(name, &model());

@@ -18,7 +18,7 @@ set -euo pipefail
 runs=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-models=(mm1_spawn tickers fib_compute)
+models=(mm1_spawn tickers fib_compute pingpong mm1_lock)
 fib_calls=26925370 # 10 * fib(30)'s 2,692,537 calls
 
 echo "building release binaries..." >&2

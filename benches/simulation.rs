@@ -8,7 +8,7 @@
 //!   the timing loop; throughput is in events (step invocations), except for
 //!   `fib_compute`, whose throughput is in calls of its `fn fib`.
 //!
-//! `cargo bench --bench simulation` takes about two minutes; add a filter
+//! `cargo bench --bench simulation` takes about three minutes; add a filter
 //! (`cargo bench --bench simulation -- run/`) to run a subset.
 
 use std::time::Duration;
@@ -26,10 +26,12 @@ struct Model {
     source: &'static str,
 }
 
-const MODELS: [Model; 3] = [
+const MODELS: [Model; 5] = [
     Model { name: "mm1_spawn", source: include_str!("models/mm1_spawn.usim") },
     Model { name: "tickers", source: include_str!("models/tickers.usim") },
     Model { name: "fib_compute", source: include_str!("models/fib_compute.usim") },
+    Model { name: "pingpong", source: include_str!("models/pingpong.usim") },
+    Model { name: "mm1_lock", source: include_str!("models/mm1_lock.usim") },
 ];
 
 fn compile(model: &Model) -> Compiled {

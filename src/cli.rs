@@ -86,7 +86,7 @@ pub struct RunArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long)]
     pub out: Option<String>,
-    /// Print every event as it runs.
+    /// Print a line per resumption (time, process, what woke it) among the model's output.
     #[arg(long)]
     pub trace: bool,
     /// Order of events due at the same time.
@@ -118,9 +118,6 @@ impl RunArgs {
         }
         if self.shard.is_some() {
             return Err("--shard is not available in this version yet (it arrives with sweeps)".into());
-        }
-        if self.trace {
-            return Err("--trace is not available in this version yet".into());
         }
         if self.report == ReportFormat::Csv {
             return Err("--report csv is not available in this version yet; use table or json".into());

@@ -173,6 +173,7 @@ fn run(args: RunArgs) -> u8 {
         horizon: args.until,
         tie_order: args.tie_order.into(),
         output: Box::new(std::io::stdout()),
+        trace: args.trace,
     };
     let run_start = Instant::now();
     let outcome = usim_runtime::run(compiled.program(), config);

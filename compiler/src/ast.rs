@@ -337,4 +337,52 @@ pub enum ExprKind<T> {
     Delay(Box<Expr<T>>),
     /// `at(t)` (only as `await at(t)`).
     At(Box<Expr<T>>),
+    /// A typed operation on a shared object; `object` is an `Object` or an
+    /// `Index` of one (a member of a family).
+    ObjectOp {
+        op: ObjectOp,
+        object: Box<Expr<T>>,
+        args: Vec<Expr<T>>,
+    },
+    /// An awaited condition (under `await`, `until` or a `select` arm): a
+    /// bool expression over global vars.
+    Condition(Box<Expr<T>>),
+}
+
+/// What an [`ExprKind::ObjectOp`] does, resolved by the checker from the
+/// object's kind and the method's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectOp {
+    /// `await q.put(x)`
+    QueuePut,
+    /// `await q.get()`
+    QueueGet,
+    /// `q.len()`
+    QueueLen,
+    /// `ch.send(x)`
+    ChannelSend,
+    /// `await ch`
+    ChannelRecv,
+    /// `await r.get(a)`
+    ResourceGet,
+    /// `await r.put(a)`
+    ResourcePut,
+    /// `r.level()`
+    ResourceLevel,
+}
+
+impl ObjectOp {
+    /// Whether the operation may wait, and so must be awaited.
+    pub fn waits(self) -> bool {
+        matches!(
+            self,
+            ObjectOp::QueuePut | ObjectOp::QueueGet | ObjectOp::ChannelRecv | ObjectOp::ResourceGet | ObjectOp::ResourcePut
+        )
+    }
+
+    /// Whether the operation hands the process an item or an amount, which
+    /// an interrupting trigger could not keep.
+    pub fn takes_or_gives(self) -> bool {
+        matches!(self, ObjectOp::QueuePut | ObjectOp::QueueGet | ObjectOp::ResourceGet | ObjectOp::ResourcePut)
+    }
 }

@@ -498,6 +498,15 @@ impl<T> Printer<'_, T> {
             }
             ExprKind::Delay(inner) => self.wrap("delay", inner),
             ExprKind::At(inner) => self.wrap("at", inner),
+            ExprKind::ObjectOp { op, object, args } => {
+                let _ = write!(self.out, "(object-op {op:?}");
+                self.sp_expr(object);
+                for arg in args {
+                    self.sp_expr(arg);
+                }
+                self.out.push(')');
+            }
+            ExprKind::Condition(inner) => self.wrap("condition", inner),
         }
         if let Some(annotation) = (self.annotate)(&e.ty) {
             let _ = write!(self.out, ":{annotation}");

@@ -224,6 +224,46 @@ pub enum Inst {
     },
     /// Ends a `print`: the line goes to the output.
     PrintLine,
+    /// The normal end of a block that holds something (or a `break`,
+    /// `continue` or `return` through it): releases the lock, gives the
+    /// borrowed amount back, or disarms the `until` trigger.
+    BlockEnd {
+        block: HeldBlock,
+    },
+    /// The write barrier: a var that some condition reads was written.
+    VarWritten {
+        var: u32,
+    },
+    /// `q.len()` or `r.level()` of the object whose index is in `object`.
+    ObjectValue {
+        dst: Temp,
+        op: ObjectValueOp,
+        object: Temp,
+    },
+    /// `ch.send(x)`, the message's slots at `src`.
+    Send {
+        object: Temp,
+        src: Place,
+    },
+    /// After a `select` arm on a handle won: fails if it was cancelled.
+    JoinCheck {
+        handle: Temp,
+        span: Span,
+    },
+}
+
+/// A block that holds something until it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldBlock {
+    Lock,
+    Borrow,
+    Until,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectValueOp {
+    QueueLen,
+    ResourceLevel,
 }
 
 /// The operation a wait performs; see [`Terminator::Wait`].
@@ -247,6 +287,55 @@ pub enum WaitOp {
         span: Span,
     },
     ScopeExit,
+    /// `with lock priority p`: acquire a unit; the block continues at
+    /// `cont` when interrupted.
+    Lock {
+        object: Temp,
+        priority: Temp,
+        cont: StateId,
+    },
+    /// The start of `with r(amount)`.
+    Borrow {
+        object: Temp,
+        amount: Temp,
+        span: Span,
+    },
+    /// `await q.get()`, the item written to the frame from slot `dest` on.
+    Get {
+        object: Temp,
+        dest: u32,
+    },
+    /// `await q.put(x)`, the item's slots at `src`.
+    Put {
+        object: Temp,
+        src: Place,
+    },
+    /// `await ch`, the message written from frame slot `dest` on (`None`:
+    /// an `until` trigger keeps no message).
+    Recv {
+        object: Temp,
+        dest: Option<u32>,
+    },
+    ResourceGet {
+        object: Temp,
+        amount: Temp,
+        span: Span,
+    },
+    ResourcePut {
+        object: Temp,
+        amount: Temp,
+        span: Span,
+    },
+    /// `await cond`, by index into [`Module::conditions`].
+    Condition {
+        cond: u32,
+    },
+    /// The entry to `until`, continuing at `cont` after the block; the next
+    /// wait is its trigger, which never suspends (it answers continue, or
+    /// redispatch when ready on entry).
+    UntilEnter {
+        cont: StateId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -266,11 +355,28 @@ pub enum Terminator {
         span: Span,
     },
     /// Store `resume` as the frame's state, perform `op`; if it completes at
-    /// once continue at `next`, if it suspends return, if it fails stop.
+    /// once continue at `next`, if it suspends return, if it fails stop, and
+    /// if the runtime redirected the process (an interrupt took effect)
+    /// dispatch on the state it stored.
     Wait {
         op: WaitOp,
         next: BlockId,
         resume: StateId,
+    },
+    /// `select`: register the arms in order; the first ready at once
+    /// continues at its block, else suspend and resume at `resume`.
+    Select {
+        arms: Vec<(WaitOp, BlockId)>,
+        resume: StateId,
+    },
+    /// Resumed after a `select`: continue at the block of the arm that won
+    /// (the resume reason).
+    ResumeArm {
+        arms: Vec<BlockId>,
+    },
+    /// The end of a condition's predicate: its value.
+    ReturnBool {
+        value: Temp,
     },
 }
 
@@ -295,6 +401,9 @@ pub struct SlotRange {
 pub struct Function {
     pub name: String,
     pub is_process: bool,
+    /// The predicate of an awaited condition: it reads the frame of its
+    /// process (whose layout it shares) and returns a bool.
+    pub is_predicate: bool,
     /// Total slots, header included.
     pub frame_slots: u32,
     /// Slots of all parameters, starting right after the header.
@@ -315,10 +424,31 @@ pub struct Root {
     pub args: Vec<u64>,
 }
 
+/// An awaited condition: its predicate function and the vars it reads.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub predicate: FuncId,
+    /// Indexes of the global vars whose writes re-evaluate it.
+    pub vars: Vec<u32>,
+    pub span: Span,
+    /// How reports name it (`condition at line 12`).
+    pub label: String,
+}
+
+/// A shared object: one entry per lock, queue, channel or resource, and per
+/// member of a family (`pumps[0]`, `pumps[1]`, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    pub name: String,
+    pub kind: usim_runtime::ObjectKindSpec,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Module {
     /// The model's params with the values this compilation used (after `--set`).
     pub params: Vec<(String, Const)>,
+    pub objects: Vec<Object>,
+    pub conditions: Vec<Condition>,
     pub functions: Vec<Function>,
     pub globals: Vec<SlotRange>,
     pub globals_init: Vec<u64>,
@@ -386,6 +516,19 @@ impl Module {
             }
             writeln!(out)?;
         }
+        for (i, object) in self.objects.iter().enumerate() {
+            writeln!(out, "object {i} {}: {:?}", object.name, object.kind)?;
+        }
+        if !self.objects.is_empty() {
+            writeln!(out)?;
+        }
+        for (i, c) in self.conditions.iter().enumerate() {
+            let vars: Vec<String> = c.vars.iter().map(|v| self.globals.get(*v as usize).map_or("?".into(), |g| g.name.clone())).collect();
+            writeln!(out, "condition {i} = {} watching [{}] ({})", self.functions[c.predicate.0 as usize].name, vars.join(", "), c.label)?;
+        }
+        if !self.conditions.is_empty() {
+            writeln!(out)?;
+        }
         for (i, s) in self.strings.iter().enumerate() {
             writeln!(out, "string {i} = {s:?}")?;
         }
@@ -412,7 +555,13 @@ impl Module {
 
 impl Function {
     fn write_text(&self, out: &mut String, names: &[&str]) -> fmt::Result {
-        let kind = if self.is_process { "process" } else { "fn" };
+        let kind = if self.is_process {
+            "process"
+        } else if self.is_predicate {
+            "predicate"
+        } else {
+            "fn"
+        };
         writeln!(
             out,
             "{kind} {} (frame {} slots, params {}, result [{}..{}])",
@@ -519,6 +668,14 @@ impl Function {
                 None => format!("text.{} {src}", ty(src)),
             },
             Inst::PrintLine => "print_line".into(),
+            Inst::BlockEnd { block } => format!("block_end {}", held_text(*block)),
+            Inst::VarWritten { var } => format!("var_written {var}"),
+            Inst::ObjectValue { dst, op, object } => match op {
+                ObjectValueOp::QueueLen => format!("{dst} = queue_len {object}"),
+                ObjectValueOp::ResourceLevel => format!("{dst} = resource_level {object}"),
+            },
+            Inst::Send { object, src } => format!("send {object}, {src}"),
+            Inst::JoinCheck { handle, span } => format!("join_check {handle} {}", span_text(*span)),
         }
     }
 }
@@ -534,6 +691,35 @@ fn cmp_text(c: Cmp) -> &'static str {
     }
 }
 
+fn held_text(block: HeldBlock) -> &'static str {
+    match block {
+        HeldBlock::Lock => "lock",
+        HeldBlock::Borrow => "borrow",
+        HeldBlock::Until => "until",
+    }
+}
+
+fn wait_text(op: &WaitOp) -> String {
+    match op {
+        WaitOp::Delay { duration, span } => format!("delay {duration} {}", span_text(*span)),
+        WaitOp::At { time, span } => format!("at {time} {}", span_text(*span)),
+        WaitOp::Instant => "instant".into(),
+        WaitOp::Until { time } => format!("until {time}"),
+        WaitOp::Join { handle, span } => format!("join {handle} {}", span_text(*span)),
+        WaitOp::ScopeExit => "scope_exit".into(),
+        WaitOp::Lock { object, priority, cont } => format!("lock {object} priority {priority} cont {}", cont.0),
+        WaitOp::Borrow { object, amount, span } => format!("borrow {object}, {amount} {}", span_text(*span)),
+        WaitOp::Get { object, dest } => format!("get {object} -> frame[{dest}]"),
+        WaitOp::Put { object, src } => format!("put {object}, {src}"),
+        WaitOp::Recv { object, dest: Some(dest) } => format!("recv {object} -> frame[{dest}]"),
+        WaitOp::Recv { object, dest: None } => format!("recv {object}"),
+        WaitOp::ResourceGet { object, amount, span } => format!("resource_get {object}, {amount} {}", span_text(*span)),
+        WaitOp::ResourcePut { object, amount, span } => format!("resource_put {object}, {amount} {}", span_text(*span)),
+        WaitOp::Condition { cond } => format!("condition {cond}"),
+        WaitOp::UntilEnter { cont } => format!("until_enter cont {}", cont.0),
+    }
+}
+
 fn term_text(term: &Terminator) -> String {
     match term {
         Terminator::Jump(b) => format!("jump {b}"),
@@ -542,15 +728,13 @@ fn term_text(term: &Terminator) -> String {
         Terminator::Stop => "stop".into(),
         Terminator::Fail { span } => format!("fail {}", span_text(*span)),
         Terminator::Wait { op, next, resume } => {
-            let op = match op {
-                WaitOp::Delay { duration, span } => format!("delay {duration} {}", span_text(*span)),
-                WaitOp::At { time, span } => format!("at {time} {}", span_text(*span)),
-                WaitOp::Instant => "instant".into(),
-                WaitOp::Until { time } => format!("until {time}"),
-                WaitOp::Join { handle, span } => format!("join {handle} {}", span_text(*span)),
-                WaitOp::ScopeExit => "scope_exit".into(),
-            };
-            format!("wait {op} -> next {next}, resume state {}", resume.0)
+            format!("wait {} -> next {next}, resume state {}", wait_text(op), resume.0)
         }
+        Terminator::Select { arms, resume } => {
+            let arms: Vec<String> = arms.iter().map(|(op, block)| format!("{} => {block}", wait_text(op))).collect();
+            format!("select [{}], resume state {}", arms.join("; "), resume.0)
+        }
+        Terminator::ResumeArm { arms } => format!("resume_arm [{}]", join(arms)),
+        Terminator::ReturnBool { value } => format!("return_bool {value}"),
     }
 }

@@ -67,7 +67,14 @@ pub fn emit_ast(source: &str) -> Result<(String, Warnings), Failure> {
 pub fn lower_source(source: &str, overrides: &[(String, String)]) -> Result<(ir::Module, Warnings), Failure> {
     let (program, mut warnings) = check_source(source, overrides)?;
     match lower::lower(&program) {
-        Ok(module) => Ok((module, warnings)),
+        Ok(mut module) => {
+            // Reports name a condition by its line, which only the source knows.
+            for condition in &mut module.conditions {
+                let line = source[..(condition.span.start as usize).min(source.len())].matches('\n').count() + 1;
+                condition.label = format!("condition at line {line}");
+            }
+            Ok((module, warnings))
+        }
         Err(mut errors) => {
             warnings.append(&mut errors);
             warnings.sort_by_key(|d| (d.span.start, d.span.end));

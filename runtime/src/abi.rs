@@ -62,8 +62,12 @@ pub const STEP_CANCELLED: u32 = 4;
 pub const FRAME_HEADER_SLOTS: u32 = 2;
 /// Frame slot holding the state index to resume at (0 = start).
 pub const SLOT_STATE: u32 = 0;
-/// Frame slot reserved for the resume reason; the runtime keeps it 0 for now.
+/// Frame slot holding the resume reason, set on every resumption: the arm
+/// of a `select` that won (0 for a plain wait), or [`RESUME_INTERRUPTED`].
 pub const SLOT_RESUME_REASON: u32 = 1;
+/// The resume reason of a process that continues after a block whose `until`
+/// fired or whose lock was preempted.
+pub const RESUME_INTERRUPTED: u64 = u32::MAX as u64;
 
 /// Host call result: carry on, nothing was registered.
 pub const HOST_CONTINUE: u32 = 0;
@@ -72,6 +76,14 @@ pub const HOST_CONTINUE: u32 = 0;
 pub const HOST_SUSPENDED: u32 = 1;
 /// Host call result: a runtime error was recorded; return [`STEP_ERROR`].
 pub const HOST_ERROR: u32 = 2;
+/// A `select` arm registration result: the arm waits; go on to the next arm.
+/// (The same number as [`HOST_SUSPENDED`]: in a `select`, nothing suspends
+/// until `usim_select_wait`.)
+pub const HOST_REGISTERED: u32 = 1;
+/// Host call result: an interrupt took effect (or an `until` was ready on
+/// entry): the runtime unwound the blocks and stored the state to continue
+/// at in slot [`SLOT_STATE`]; dispatch on it again without suspending.
+pub const HOST_REDISPATCH: u32 = 3;
 /// `usim_cancel` result: the running process itself was cancelled (directly,
 /// or as a child of a scope that was cancelled); return [`STEP_CANCELLED`].
 pub const HOST_CANCELLED_SELF: u32 = 1;

@@ -18,11 +18,12 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// A scheduled resumption of the process in `slot`. It is stale, and skipped,
-/// unless the process's epoch still equals `epoch` when it comes due.
+/// unless the process still holds the registration (or scheduled resumption)
+/// `token` when it comes due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Wakeup {
     pub slot: u32,
-    pub epoch: u64,
+    pub token: u64,
 }
 
 /// A wake-up in the future. Times are never negative, so their bit patterns
@@ -340,7 +341,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn wakeup(slot: u32) -> Wakeup {
-        Wakeup { slot, epoch: 0 }
+        Wakeup { slot, token: 0 }
     }
 
     /// Drains the queue, returning `(time, slot)` pairs.
@@ -520,7 +521,7 @@ mod tests {
         let mut queue = EventQueue::new(None);
         let tiny = f64::from_bits(1); // the smallest positive subnormal
         for (slot, time) in [f64::INFINITY, f64::MAX, 1e-300, tiny, 1.0, f64::INFINITY, tiny].into_iter().enumerate() {
-            queue.schedule_at(time, Wakeup { slot: slot as u32, epoch: u64::MAX - slot as u64 });
+            queue.schedule_at(time, Wakeup { slot: slot as u32, token: u64::MAX - slot as u64 });
         }
         let order: Vec<(f64, u32)> = drain(&mut queue, f64::INFINITY);
         assert_eq!(
@@ -656,14 +657,14 @@ mod tests {
                 match op {
                     Op::At(when, epoch) => {
                         slot += 1;
-                        let (time, wakeup) = (resolve(when, now), Wakeup { slot, epoch });
+                        let (time, wakeup) = (resolve(when, now), Wakeup { slot, token: epoch });
                         queue.schedule_at(time, wakeup);
                         model.schedule_at(time, wakeup);
                     }
                     Op::Now(epoch) => {
                         slot += 1;
-                        queue.schedule_now(Wakeup { slot, epoch });
-                        model.schedule_at(now, Wakeup { slot, epoch });
+                        queue.schedule_now(Wakeup { slot, token: epoch });
+                        model.schedule_at(now, Wakeup { slot, token: epoch });
                     }
                     Op::Next(when) => {
                         // Horizons may lie before now (even negative).

@@ -1,12 +1,13 @@
-//! The host functions generated code calls, and [`host_symbols`], the list the
-//! JIT registers them from. Each is a thin `extern "C"` shim over a
+//! The host functions generated code calls, and [`host_functions`], the one
+//! list the JIT registers them from and compiles calls to them against. Each is a thin `extern "C"` shim over a
 //! `Runtime` method; return codes are `HOST_*` from [`crate::abi`].
 //!
 //! Every function here requires `rt` to be the pointer the runtime passed to
 //! the running step function, and is called only during that step.
 
 use crate::error::inline_error_message;
-use crate::Runtime;
+use crate::host_abi::HostFn;
+use crate::{host_fns, Runtime};
 
 /// Reborrows the runtime for one host call.
 ///
@@ -131,6 +132,202 @@ pub unsafe extern "C" fn usim_scope_exit(rt: *mut Runtime) -> u32 {
     unsafe { runtime(rt) }.scope_exit()
 }
 
+/// After a `select` arm on the handle `h` won: returns 0, or 2 after an error
+/// (`h` was cancelled).
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_join_check(rt: *mut Runtime, handle: i64, span: i64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.join_check(handle, span)
+}
+
+/// The start of a `select`: the following registrations are its arms, in
+/// listed order. Returns 0, or 3 when a pending interrupt took effect.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_select_begin(rt: *mut Runtime) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.select_begin()
+}
+
+/// After every arm of a `select` registered (none was ready): suspends
+/// until one completes; its index is then the resume reason. Returns 1.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_select_wait(rt: *mut Runtime) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.select_wait()
+}
+
+/// The entry to `until T { }`, continuing at state `cont` after the block:
+/// pushes its record; the next registration is its trigger. Returns 0, or 3
+/// when a pending interrupt took effect.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_until_enter(rt: *mut Runtime, cont: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.until_enter(cont)
+}
+
+/// The end of an `until` block (normal, or `break`/`return` through it):
+/// withdraws its trigger. Returns 0, or 2 on misuse.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_until_exit(rt: *mut Runtime) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.until_exit()
+}
+
+/// `with lock priority p { }`, continuing at state `cont` if interrupted:
+/// returns 0 once acquired (a `select` arm: it won), 1 when waiting, 2 on
+/// error, 3 when a pending interrupt took effect.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_lock_acquire(rt: *mut Runtime, object: i64, priority: i64, cont: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.lock_acquire(object, priority, cont)
+}
+
+/// The end of a `with lock` block: releases its unit. Returns 0, or 2 on misuse.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_lock_release(rt: *mut Runtime) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.lock_release()
+}
+
+/// `await q.put(item)`, the item's slots at `item`: 0 done, 1 waiting for
+/// room, 2 error, 3 interrupted.
+///
+/// # Safety
+/// As for every host function; `item` points to the queue's item width of
+/// readable slots.
+pub unsafe extern "C" fn usim_queue_put(rt: *mut Runtime, object: i64, item: *const u64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    let width = rt.item_width(object);
+    // SAFETY: the caller guarantees `item` points to `width` slots.
+    let item = unsafe { slots(item, width) };
+    rt.queue_put(object, item)
+}
+
+/// `await q.get()`, the item written from frame slot `dest` on: 0 done, 1
+/// waiting, 2 error, 3 interrupted.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_queue_get(rt: *mut Runtime, object: i64, dest: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.queue_get(object, dest)
+}
+
+/// `q.len()`.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_queue_len(rt: *mut Runtime, object: i64) -> i64 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.queue_len(object)
+}
+
+/// `ch.send(message)`: returns 0, or 2 on misuse.
+///
+/// # Safety
+/// As for every host function; `message` points to the channel's item
+/// width of readable slots.
+pub unsafe extern "C" fn usim_channel_send(rt: *mut Runtime, object: i64, message: *const u64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    let width = rt.item_width(object);
+    // SAFETY: the caller guarantees `message` points to `width` slots.
+    let message = unsafe { slots(message, width) };
+    rt.channel_send(object, message)
+}
+
+/// `await ch`, the message written from frame slot `dest` on (`u32::MAX`:
+/// nowhere): 1 waiting (0 as an armed trigger), 2 error, 3 interrupted.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_channel_recv(rt: *mut Runtime, object: i64, dest: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.channel_recv(object, dest)
+}
+
+/// `await r.get(amount)`: 0 done, 1 waiting, 2 error, 3 interrupted.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_resource_get(rt: *mut Runtime, object: i64, amount: f64, span: i64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.resource_get(object, amount, false, span)
+}
+
+/// `await r.put(amount)`: 0 done, 1 waiting, 2 error, 3 interrupted.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_resource_put(rt: *mut Runtime, object: i64, amount: f64, span: i64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.resource_put(object, amount, span)
+}
+
+/// The start of `with r(amount) { }`: 0 borrowed, 1 waiting, 2 error, 3
+/// interrupted.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_borrow(rt: *mut Runtime, object: i64, amount: f64, span: i64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.resource_get(object, amount, true, span)
+}
+
+/// The end of `with r(amount) { }`: gives the amount back. Returns 0, or 2
+/// on misuse.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_borrow_end(rt: *mut Runtime) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.borrow_end()
+}
+
+/// `r.level()`.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_resource_level(rt: *mut Runtime, object: i64) -> f64 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.resource_level(object)
+}
+
+/// `await cond` for the condition with this index: 0 it holds, 1 waiting,
+/// 2 error, 3 interrupted (as a trigger: 0 armed, 3 ready on entry).
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_condition(rt: *mut Runtime, cond: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.await_condition(cond)
+}
+
+/// The write barrier: var `var`, which some condition reads, was written.
+/// Returns 0, or 2 when evaluating a condition failed.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_var_written(rt: *mut Runtime, var: u32) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    unsafe { runtime(rt) }.var_written(var)
+}
+
 /// Records the runtime error `code` (see [`crate::inline_error_message`]).
 ///
 /// # Safety
@@ -150,30 +347,54 @@ pub unsafe extern "C" fn usim_index_error(rt: *mut Runtime, index: i64, len: i64
     unsafe { runtime(rt) }.raise(message, span)
 }
 
-/// Lists each function as `(stringify!(name), address)`, so a symbol's name
-/// cannot drift from its function's.
-macro_rules! symbols {
-    ($($function:ident),* $(,)?) => {
-        vec![$((stringify!($function), $function as *const u8)),*]
-    };
+/// `len` slots at `ptr` (none when `len` is 0, whatever `ptr` is).
+///
+/// # Safety
+/// `ptr` must point to `len` readable slots that stay unchanged for `'a`.
+unsafe fn slots<'a>(ptr: *const u64, len: usize) -> &'a [u64] {
+    if len == 0 || ptr.is_null() {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
 }
 
-/// Every host function of this crate, by symbol name (the Rust name) and
-/// address, for registration with the JIT.
-pub fn host_symbols() -> Vec<(&'static str, *const u8)> {
-    symbols![
-        usim_spawn,
-        usim_delay,
-        usim_at,
-        usim_instant,
-        usim_wait_until,
-        usim_join,
-        usim_result,
-        usim_cancel,
-        usim_scope_enter,
-        usim_scope_exit,
-        usim_error,
-        usim_index_error,
+/// Every host function of this crate, for registration with the JIT and
+/// for the signatures calls to them are compiled against.
+pub fn host_functions() -> Vec<HostFn> {
+    host_fns![
+        usim_spawn(4),
+        usim_delay(3),
+        usim_at(3),
+        usim_instant(1),
+        usim_wait_until(2),
+        usim_join(3),
+        usim_join_check(3),
+        usim_result(3),
+        usim_cancel(2),
+        usim_scope_enter(1),
+        usim_scope_exit(1),
+        usim_select_begin(1),
+        usim_select_wait(1),
+        usim_until_enter(2),
+        usim_until_exit(1),
+        usim_lock_acquire(4),
+        usim_lock_release(1),
+        usim_queue_put(3),
+        usim_queue_get(3),
+        usim_queue_len(2),
+        usim_channel_send(3),
+        usim_channel_recv(3),
+        usim_resource_get(4),
+        usim_resource_put(4),
+        usim_borrow(4),
+        usim_borrow_end(1),
+        usim_resource_level(2),
+        usim_condition(2),
+        usim_var_written(2),
+        usim_error(3),
+        usim_index_error(4),
     ]
 }
 
@@ -193,20 +414,21 @@ mod tests {
     }
 
     #[test]
-    fn host_symbols_lists_every_host_function() {
+    fn host_functions_lists_every_host_function() {
         let declared = declared_host_functions();
-        assert!(declared.len() >= 12, "the scan found only {declared:?}");
-        let symbols = host_symbols();
-        let listed: BTreeSet<String> = symbols.iter().map(|(name, _)| name.to_string()).collect();
-        assert_eq!(listed.len(), symbols.len(), "a symbol is listed twice");
+        assert!(declared.len() >= 30, "the scan found only {declared:?}");
+        let functions = host_functions();
+        let listed: BTreeSet<String> = functions.iter().map(|f| f.name.to_string()).collect();
+        assert_eq!(listed.len(), functions.len(), "a function is listed twice");
         assert_eq!(listed, declared);
     }
 
     #[test]
-    fn host_symbols_have_distinct_addresses() {
-        let symbols = host_symbols();
-        let addresses: BTreeSet<usize> = symbols.iter().map(|&(_, address)| address as usize).collect();
-        assert_eq!(addresses.len(), symbols.len());
-        assert!(symbols.iter().all(|(_, address)| !address.is_null()));
+    fn host_functions_have_distinct_addresses_and_take_the_runtime_first() {
+        let functions = host_functions();
+        let addresses: BTreeSet<usize> = functions.iter().map(|f| f.address as usize).collect();
+        assert_eq!(addresses.len(), functions.len());
+        assert!(functions.iter().all(|f| !f.address.is_null()));
+        assert!(functions.iter().all(|f| f.params.first() == Some(&crate::host_abi::AbiType::I64)));
     }
 }

@@ -41,11 +41,14 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod abi;
+mod conditions;
 mod error;
 mod events;
 mod frame;
 pub mod host;
+pub mod host_abi;
 mod lifecycle;
+mod objects;
 mod outcome;
 mod output;
 mod process;
@@ -53,23 +56,23 @@ mod program;
 mod run;
 mod runtime;
 mod timing;
+mod wait;
 
 pub use abi::{
     decode_span, encode_span, Header, StepFn, FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR,
-    HOST_SUSPENDED, NO_SPAN, OFFSET_ERROR, OFFSET_NOW, OFFSET_STACK_LEFT, SLOT_RESUME_REASON, SLOT_STATE, STACK_BUDGET,
-    STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED,
+    HOST_REDISPATCH, HOST_REGISTERED, HOST_SUSPENDED, NO_SPAN, OFFSET_ERROR, OFFSET_NOW, OFFSET_STACK_LEFT,
+    RESUME_INTERRUPTED, SLOT_RESUME_REASON, SLOT_STATE, STACK_BUDGET, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP,
+    STEP_SUSPENDED,
 };
 pub use error::{
     inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
     ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
 };
-pub use host::{
-    host_symbols, usim_at, usim_cancel, usim_delay, usim_error, usim_index_error, usim_instant, usim_join, usim_result,
-    usim_scope_enter, usim_scope_exit, usim_spawn, usim_wait_until,
-};
+pub use host::*;
+pub use host_abi::{AbiType, HostFn};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
-pub use program::{ProcessKind, Program, Root, RunConfig, TieOrder};
+pub use program::{ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder};
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;
 pub use run::run;

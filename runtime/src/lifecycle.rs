@@ -1,12 +1,14 @@
 //! How processes start, wait for each other and end: spawn, `await` of a
-//! handle, cancel, scopes, and the bookkeeping when a process ends (return
-//! value, waking the processes awaiting it, its parent scope, its slot).
+//! handle, cancel, scopes, and the bookkeeping when a process ends (its
+//! blocks unwound, its return value kept, the processes awaiting it woken,
+//! its parent scope told, its slot freed).
 
 use std::cmp::Reverse;
 
-use crate::abi::{FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED};
+use crate::abi::{FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR};
 use crate::events::Wakeup;
-use crate::process::{Child, ScopeLink, Status, Wait, Waiter};
+use crate::process::{Child, Record, RegOn, RunState, ScopeLink, Status, Waiter};
+use crate::wait::Mode;
 use crate::Runtime;
 
 /// How a process ended.
@@ -39,14 +41,15 @@ impl Runtime {
         for (index, &arg) in args.iter().enumerate() {
             child.frame.write(FRAME_HEADER_SLOTS as usize + index, arg);
         }
-        child.wait = Wait::Woken;
-        let start = Wakeup { slot, epoch: child.epoch };
+        let token = child.next_token();
+        child.resume = token;
+        let start = Wakeup { slot, token };
         if let Some(parent_slot) = self.current {
             let parent = self.procs.get_mut(parent_slot);
             if parent.open_scopes > 0 && !parent.ended {
-                let depth = parent.open_scopes - 1;
-                let children = &mut parent.scopes[depth].children;
-                let link = ScopeLink { slot: parent_slot, depth: depth as u32, index: children.len() as u32 };
+                let level = parent.open_scopes - 1;
+                let children = &mut parent.scopes[level].children;
+                let link = ScopeLink { slot: parent_slot, level: level as u32, index: children.len() as u32 };
                 children.push(Child { pid, slot });
                 self.procs.get_mut(slot).parent = Some(link);
             }
@@ -55,40 +58,31 @@ impl Runtime {
         Ok((slot, handle))
     }
 
-    /// Registers the running process's one wait of this step; returns the
-    /// wake-up to schedule for it, or `None` after recording an error.
-    /// Always inlined: `wait` is then a constant where it is stored, rather
-    /// than a 16-byte load of what the caller has just stored in pieces.
-    #[inline(always)]
-    pub(crate) fn register_wait(&mut self, wait: Wait) -> Option<Wakeup> {
-        let Some(slot) = self.current else {
-            self.internal_error("a wait was registered while no process was running");
-            return None;
-        };
-        let now = self.queue.now();
-        let process = self.procs.get_mut(slot);
-        if process.wait != Wait::None && !process.ended {
-            self.internal_error("a process registered a second wait in one step");
-            return None;
-        }
-        process.wait = wait;
-        process.since = now;
-        Some(Wakeup { slot, epoch: process.epoch })
-    }
-
-    /// Schedules the blocked process in `slot` to resume now.
-    fn wake(&mut self, slot: u32) {
-        let process = self.procs.get_mut(slot);
-        process.wait = Wait::Woken;
-        let wakeup = Wakeup { slot, epoch: process.epoch };
-        self.queue.schedule_now(wakeup);
-    }
-
     /// `await h`: continue if `h` returned, error if it was cancelled,
-    /// otherwise suspend until it ends (and be called again then).
+    /// otherwise wait until it ends (and be called again then). As an `until`
+    /// trigger, an ended process (returned or cancelled) is ready on entry.
     pub(crate) fn join(&mut self, handle: i64, span: i64) -> u32 {
+        let Some(slot) = self.running("a process was awaited") else { return HOST_ERROR };
+        if let Some(code) = self.take_pending(slot) {
+            return code;
+        }
         match self.procs.status(handle) {
-            Status::Returned => HOST_CONTINUE,
+            Status::Returned => self.ready_now(slot),
+            Status::Cancelled(_) if matches!(self.mode, Mode::Trigger { .. }) => self.ready_now(slot),
+            Status::Cancelled(_) | Status::Unknown => self.join_check(handle, span),
+            Status::Live(target) => {
+                let pid = self.procs.get(target).pid;
+                let (reg, code) = self.register(slot, RegOn::Join { slot: target, pid });
+                self.procs.get_mut(target).joiners.push(Waiter { slot, token: reg.token });
+                code
+            }
+        }
+    }
+
+    /// After a `select` arm on `h` won: an error if `h` was cancelled.
+    pub(crate) fn join_check(&mut self, handle: i64, span: i64) -> u32 {
+        match self.procs.status(handle) {
+            Status::Returned | Status::Live(_) => HOST_CONTINUE,
             Status::Cancelled(ended) => {
                 let name = self.name_of(ended.kind, ended.pid, ended.named_by_kind);
                 self.raise(format!("awaiting a cancelled process ({name})"), span);
@@ -97,14 +91,6 @@ impl Runtime {
             Status::Unknown => {
                 self.raise(format!("awaiting an invalid process handle ({handle})"), span);
                 HOST_ERROR
-            }
-            Status::Live(target) => {
-                let pid = self.procs.get(target).pid;
-                let Some(wakeup) = self.register_wait(Wait::Join { pid, slot: target }) else {
-                    return HOST_ERROR;
-                };
-                self.procs.get_mut(target).joiners.push(Waiter { slot: wakeup.slot, epoch: wakeup.epoch });
-                HOST_SUSPENDED
             }
         }
     }
@@ -127,38 +113,36 @@ impl Runtime {
         }
     }
 
+    /// Entry to a `scope` block: a scope record and an empty children list.
     pub(crate) fn scope_enter(&mut self) {
-        let Some(slot) = self.current else {
-            self.internal_error("a scope was opened while no process was running");
-            return;
-        };
+        let Some(slot) = self.running("a scope was opened") else { return };
         let process = self.procs.get_mut(slot);
         if process.open_scopes == process.scopes.len() {
             process.scopes.push(Default::default());
         }
+        process.records.push(Record::Scope { level: process.open_scopes as u32 });
         process.open_scopes += 1;
     }
 
     /// Closes the innermost scope once its children have ended; until then
-    /// suspends (and is called again on resumption).
+    /// waits (and is called again on resumption).
     pub(crate) fn scope_exit(&mut self) -> u32 {
-        let Some(slot) = self.current else {
-            self.internal_error("a scope was closed while no process was running");
+        let Some(slot) = self.running("a scope was closed") else { return HOST_ERROR };
+        if let Some(code) = self.take_pending(slot) {
+            return code;
+        }
+        let process = self.procs.get(slot);
+        let Some(Record::Scope { level }) = process.records.last().copied() else {
+            self.internal_error("a scope was closed that is not the innermost open block");
             return HOST_ERROR;
         };
-        let process = self.procs.get_mut(slot);
-        let Some(innermost) = process.open_scopes.checked_sub(1) else {
-            self.internal_error("a scope was closed that was never opened");
-            return HOST_ERROR;
-        };
-        if process.scopes[innermost].children.is_empty() {
-            process.open_scopes = innermost;
+        if process.scopes[level as usize].children.is_empty() {
+            let process = self.procs.get_mut(slot);
+            process.records.pop();
+            process.open_scopes = level as usize;
             return HOST_CONTINUE;
         }
-        match self.register_wait(Wait::Scope) {
-            Some(_) => HOST_SUSPENDED,
-            None => HOST_ERROR,
-        }
+        self.register(slot, RegOn::Scope).1
     }
 
     /// Ends the process in `slot`: first cancels every process in its open
@@ -167,10 +151,9 @@ impl Runtime {
     #[inline]
     pub(crate) fn end_process(&mut self, slot: u32, ending: Ending) {
         if ending == Ending::Returned && self.ends_quietly(slot) {
-            // All that `end_one` does for such a process: it has no scope,
-            // joiner or result to see to, and it is not running, so its slot
-            // is free at once.
-            self.procs.get_mut(slot).epoch += 1;
+            // All that `end_one` does for such a process: it has no block,
+            // wait, scope, joiner or result to see to, and it is not running,
+            // so its slot is free at once.
             self.procs.release(slot);
         } else {
             self.end_process_fully(slot, ending);
@@ -178,12 +161,13 @@ impl Runtime {
     }
 
     /// Whether the process in `slot`, returning, has nothing to hand on: no
-    /// open scope, no parent scope, no joiner, no return value, and is not
+    /// open block, no parent scope, no joiner, no return value, and is not
     /// the running process. (The common case: a short spawned process.)
     #[inline]
     fn ends_quietly(&self, slot: u32) -> bool {
         let process = self.procs.get(slot);
-        process.open_scopes == 0
+        process.records.is_empty()
+            && process.regs.is_empty()
             && process.parent.is_none()
             && process.joiners.is_empty()
             && self.kinds[process.kind as usize].result_slots == 0
@@ -193,17 +177,17 @@ impl Runtime {
     /// [`end_process`](Self::end_process) in general.
     fn end_process_fully(&mut self, slot: u32, ending: Ending) {
         if self.procs.get(slot).open_scopes != 0 {
-            self.end_scope_children(slot);
+            self.cancel_descendants(slot, 0);
         }
         self.end_one(slot, ending);
     }
 
-    /// Cancels every process in the open scopes of `slot`, as
+    /// Cancels every process in the open scopes of `slot` from scope level
+    /// `from` on, and their descendants, as
     /// [`end_process`](Self::end_process) describes.
-    #[cold]
-    fn end_scope_children(&mut self, slot: u32) {
+    pub(crate) fn cancel_descendants(&mut self, slot: u32, from: usize) {
         let mut stack = std::mem::take(&mut self.cancel_stack);
-        self.push_scope_children(slot, &mut stack);
+        self.push_scope_children(slot, from, &mut stack);
         while let Some((child, expanded)) = stack.pop() {
             let process = self.procs.get(child.slot);
             if process.pid != child.pid || process.ended {
@@ -213,31 +197,39 @@ impl Runtime {
                 self.end_one(child.slot, Ending::Cancelled);
             } else {
                 stack.push((child, true));
-                self.push_scope_children(child.slot, &mut stack);
+                self.push_scope_children(child.slot, 0, &mut stack);
             }
         }
         self.cancel_stack = stack;
     }
 
-    /// Pushes the live children of the open scopes of `slot` so that they pop
-    /// in spawn (pid) order.
-    fn push_scope_children(&self, slot: u32, stack: &mut Vec<(Child, bool)>) {
+    /// Pushes the live children of the open scopes of `slot` from level
+    /// `from` on so that they pop in spawn (pid) order.
+    fn push_scope_children(&self, slot: u32, from: usize, stack: &mut Vec<(Child, bool)>) {
         let first = stack.len();
-        for scope in self.procs.get(slot).open_scopes() {
+        for scope in self.procs.get(slot).open_scopes().iter().skip(from) {
             stack.extend(scope.children.iter().map(|&child| (child, false)));
         }
         stack[first..].sort_unstable_by_key(|(child, _)| Reverse(child.pid));
     }
 
     /// Ends one process whose scopes hold no live children: withdraws its
-    /// wait, keeps its return value or that it was cancelled, wakes the
-    /// processes awaiting it, tells its parent scope, and frees its slot
-    /// (after its step, if it is the one running).
+    /// waits, unwinds its blocks (releasing what they hold), keeps its return
+    /// value or that it was cancelled, wakes the processes awaiting it, tells
+    /// its parent scope, and frees its slot (after its step, if it is the
+    /// one running).
     fn end_one(&mut self, slot: u32, ending: Ending) {
         let process = self.procs.get_mut(slot);
-        process.epoch += 1;
-        process.wait = Wait::None;
+        process.regs.clear();
+        process.resume = 0;
+        process.pending = None;
+        if !process.records.is_empty() {
+            self.unwind(slot, 0);
+        }
+        let process = self.procs.get_mut(slot);
+        process.regs.clear();
         process.open_scopes = 0;
+        process.state = RunState::Running;
         let pid = process.pid;
         let parent = process.parent.take();
         let has_joiners = !process.joiners.is_empty();
@@ -247,28 +239,29 @@ impl Runtime {
             Ending::Cancelled => 0..0,
         };
         self.procs.record_end(slot, ending == Ending::Cancelled, result);
+        if self.current == Some(slot) {
+            self.procs.get_mut(slot).ended = true;
+        }
         if has_joiners {
-            self.wake_joiners(slot, pid);
+            self.wake_joiners(slot);
         }
         if let Some(link) = parent {
             self.leave_scope(link);
         }
-        if self.current == Some(slot) {
-            self.procs.get_mut(slot).ended = true;
-        } else {
+        if self.current != Some(slot) {
             self.procs.release(slot);
         }
+        let _ = pid;
     }
 
-    /// Wakes the processes still awaiting the process `pid` in `slot`, which
-    /// has ended, in the order they began to wait.
+    /// Wakes the processes still awaiting the process in `slot`, which has
+    /// ended, in the order they began to wait.
     #[cold]
-    fn wake_joiners(&mut self, slot: u32, pid: u64) {
+    fn wake_joiners(&mut self, slot: u32) {
         let mut joiners = std::mem::take(&mut self.procs.get_mut(slot).joiners);
         for waiter in joiners.drain(..) {
-            let joiner = self.procs.get(waiter.slot);
-            if joiner.epoch == waiter.epoch && joiner.wait == (Wait::Join { pid, slot }) {
-                self.wake(waiter.slot);
+            if let Some(reg) = self.live_reg(waiter) {
+                self.fire(waiter, reg);
             }
         }
         // Hand the emptied list back so its allocation is reused.
@@ -279,19 +272,20 @@ impl Runtime {
     /// it waits for that scope and this was the last child.
     fn leave_scope(&mut self, link: ScopeLink) {
         let parent = self.procs.get_mut(link.slot);
-        let depth = link.depth as usize;
-        let children = &mut parent.scopes[depth].children;
+        let level = link.level as usize;
+        let children = &mut parent.scopes[level].children;
         children.swap_remove(link.index as usize);
         let moved = children.get(link.index as usize).copied();
         let now_empty = children.is_empty();
-        let parent_waits = parent.wait == Wait::Scope && parent.open_scopes == depth + 1;
+        let waiting = parent.open_scopes == level + 1 && parent.state == RunState::Suspended;
+        let scope_reg = parent.regs.iter().find(|reg| reg.on == RegOn::Scope).copied();
         if let Some(moved) = moved {
             if let Some(moved_link) = self.procs.get_mut(moved.slot).parent.as_mut() {
                 moved_link.index = link.index;
             }
         }
-        if now_empty && parent_waits {
-            self.wake(link.slot);
+        if let (true, true, Some(reg)) = (now_empty, waiting, scope_reg) {
+            self.fire(Waiter { slot: link.slot, token: reg.token }, reg);
         }
     }
 }

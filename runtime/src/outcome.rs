@@ -7,8 +7,9 @@ use crate::error::RuntimeError;
 pub struct Waiting {
     /// Its display name (see [`crate::run`]).
     pub process: String,
-    /// What it waits on: `process square#4` for an `await` of a handle,
-    /// `scope` for a scope waiting for its children.
+    /// What it waits on: `lock teller`, `queue jobs (get)`, `channel news`,
+    /// `resource tank (put)`, `condition at line 12`, `process square#4`,
+    /// `scope`, `time inf`; the arms of a `select` joined by ` or `.
     pub on: String,
     /// The simulated time it began to wait.
     pub since: f64,
@@ -26,9 +27,12 @@ pub struct RunOutcome {
     pub stopped: bool,
     /// The runtime error the run ended with, if any.
     pub error: Option<RuntimeError>,
-    /// Processes blocked on an `await` of a handle or on a scope, in pid order.
+    /// Processes blocked on something other than a time that will come, in pid order.
     /// Processes merely delayed past the horizon are not listed.
     pub waiting: Vec<Waiting>,
     /// The globals block as the run left it.
     pub globals: Vec<u64>,
+    /// `Some` when the end-of-run audit found a lock unit, borrowed amount or
+    /// item unaccounted for (a bug in usim, never in the model).
+    pub audit: Option<String>,
 }

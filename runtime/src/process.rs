@@ -17,26 +17,114 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::abi::StepFn;
 use crate::frame::Frame;
 
-/// What a live process is blocked on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Wait {
-    /// Running, or about to register a wait.
-    None,
-    /// A `delay`, `at`, `instant` or `every` wake-up is scheduled.
-    Timer,
-    /// Woken (or just spawned): a wake-up at the current time is scheduled.
+/// Where a live process stands with the run loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RunState {
+    /// Its step is running.
+    Running,
+    /// Blocked on its registrations (at least one that is not an `until`
+    /// trigger).
+    Suspended,
+    /// Scheduled to resume now: its wake-up in the ready queue carries
+    /// [`Process::resume`].
     Woken,
-    /// `await` of the process with this pid, in this slot.
-    Join { pid: u64, slot: u32 },
-    /// Its innermost scope waits for its children.
+}
+
+/// What one registration waits for. A registration is one thing a process
+/// waits on: the wait of an `await`, one arm of a `select`, or the trigger
+/// of an `until`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RegOn {
+    /// A wake-up at `time` (`delay`, `at`, `instant`, `every`); `inf` is
+    /// never scheduled.
+    Timer { time: f64 },
+    /// A unit of a lock; when handed over, a lock record continuing at
+    /// `cont` is pushed for it.
+    Lock { object: u32, priority: i64, cont: u32 },
+    /// An amount borrowed from a resource by `with tank(a)`.
+    Borrow { object: u32, amount: f64 },
+    /// An item of a queue, written to the frame from slot `dest` on.
+    Get { object: u32, dest: u32 },
+    /// Room in a bounded queue; the item waits in the queue's putter list.
+    Put { object: u32 },
+    /// A message of a channel, written from slot `dest` on (none when
+    /// `dest` is [`NO_DEST`], as for an `until` trigger).
+    Recv { object: u32, dest: u32 },
+    /// An amount taken from a resource.
+    ResGet { object: u32, amount: f64 },
+    /// Room for an amount in a resource.
+    ResPut { object: u32, amount: f64 },
+    /// An awaited condition, by index.
+    Condition { cond: u32 },
+    /// The end of the process `pid` in `slot`.
+    Join { slot: u32, pid: u64 },
+    /// The end of the children of the innermost scope.
     Scope,
 }
 
-/// A process waiting for another to end; stale once `epoch` is outdated.
+/// The `dest` of a receive that keeps no value.
+pub(crate) const NO_DEST: u32 = u32::MAX;
+
+/// One pending registration of a process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Reg {
+    /// Unique for the slot over the whole run: entries that name it in event
+    /// lists and object queues are stale once it is gone from
+    /// [`Process::regs`].
+    pub token: u64,
+    /// The registrations of one wait (the arms of a `select`) share a group;
+    /// when one completes, the others are withdrawn.
+    pub group: u64,
+    /// The arm of a `select` (0 for a plain wait), written to the resume
+    /// reason slot on completion.
+    pub arm: u32,
+    /// The record index of the `until` block this registration triggers, or
+    /// [`NOT_A_TRIGGER`].
+    pub trigger: u32,
+    pub on: RegOn,
+}
+
+pub(crate) const NOT_A_TRIGGER: u32 = u32::MAX;
+
+impl Reg {
+    pub fn is_trigger(&self) -> bool {
+        self.trigger != NOT_A_TRIGGER
+    }
+}
+
+/// An entry in a waiter list (an object's queue, a var's watchers, a
+/// process's joiners): stale unless the process in `slot` still has the
+/// registration `token`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Waiter {
     pub slot: u32,
-    pub epoch: u64,
+    pub token: u64,
+}
+
+/// A cleanup record: pushed on entry to a block that holds something or
+/// must be undone, popped when the block ends in any way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Record {
+    /// An open `scope`; its children are `Process::scopes[level]`.
+    Scope { level: u32 },
+    /// A held lock unit (`with lock`), known to the lock by `serial`;
+    /// `taken` once a preemption took the unit. The block continues at
+    /// state `cont` when interrupted.
+    Lock { object: u32, serial: u64, cont: u32, taken: bool },
+    /// An amount borrowed by `with tank(a)`.
+    Borrow { object: u32, amount: f64 },
+    /// An armed `until`: its trigger registration and the state after the block.
+    Until { cont: u32, trigger: u64 },
+}
+
+/// What resumed a process, for `--trace`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cause {
+    Start,
+    /// A completed registration.
+    Completed(RegOn),
+    /// An `until` fired or a preemption hit.
+    Interrupted,
 }
 
 /// A live child of a scope.
@@ -46,11 +134,11 @@ pub(crate) struct Child {
     pub slot: u32,
 }
 
-/// Where a child is listed: `slots[slot].scopes[depth].children[index]`.
+/// Where a child is listed: `slots[slot].scopes[level].children[index]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ScopeLink {
     pub slot: u32,
-    pub depth: u32,
+    pub level: u32,
     pub index: u32,
 }
 
@@ -70,11 +158,22 @@ pub(crate) struct Process {
     /// The step function of `kind` (a slot keeps its kind).
     pub step: StepFn,
     pub frame: Frame,
-    /// Bumped whenever the process resumes, ends, or its slot is freed, so
-    /// that every wake-up or waiter entry registered before is stale.
-    /// Never reset, so entries for a slot's previous occupants stay stale.
-    pub epoch: u64,
-    pub wait: Wait,
+    /// The last token handed out for this slot. Tokens are never reused,
+    /// not even by a later occupant of the slot, so entries that name an
+    /// older token are stale.
+    pub tokens: u64,
+    pub state: RunState,
+    /// The token of the scheduled resumption while [`RunState::Woken`].
+    pub resume: u64,
+    /// Pending registrations, in the order they were made.
+    pub regs: Vec<Reg>,
+    /// The cleanup stack, outermost block first.
+    pub records: Vec<Record>,
+    /// The lowest record index with an interrupt that takes effect at the
+    /// next suspension point.
+    pub pending: Option<u32>,
+    /// What resumed it last (for `--trace`).
+    pub cause: Cause,
     /// When the current wait began.
     pub since: f64,
     /// A root whose kind no other root has: displayed by the kind name alone.
@@ -83,8 +182,8 @@ pub(crate) struct Process {
     pub ended: bool,
     /// Processes awaiting this one, in the order they began to wait.
     pub joiners: Vec<Waiter>,
-    /// The scope stack; only the first `open_scopes` are open (the rest keep
-    /// their allocation for reuse).
+    /// Children lists of scopes; only the first `open_scopes` are open (the
+    /// rest keep their allocation for reuse).
     pub scopes: Vec<Scope>,
     pub open_scopes: usize,
     /// The scope this process was spawned into, if any.
@@ -95,6 +194,19 @@ impl Process {
     /// The open scopes, outermost first.
     pub fn open_scopes(&self) -> &[Scope] {
         &self.scopes[..self.open_scopes]
+    }
+
+    /// A fresh token.
+    #[inline]
+    pub fn next_token(&mut self) -> u64 {
+        self.tokens += 1;
+        self.tokens
+    }
+
+    /// The index of the registration `token`, if it is still pending.
+    #[inline]
+    pub fn reg_index(&self, token: u64) -> Option<usize> {
+        self.regs.iter().position(|reg| reg.token == token)
     }
 }
 
@@ -191,12 +303,16 @@ impl ProcessTable {
                 process.frame.clear();
                 process.pid = pid;
                 process.generation += 1;
-                process.wait = Wait::None;
+                process.state = RunState::Woken;
                 process.since = now;
                 process.named_by_kind = false;
                 process.ended = false;
                 process.open_scopes = 0;
                 process.parent = None;
+                process.pending = None;
+                process.cause = Cause::Start;
+                process.regs.clear();
+                process.records.clear();
                 (slot, process.generation)
             }
             None => (self.push_slot(pid, kind, step, frame_len, now), 1),
@@ -214,8 +330,13 @@ impl ProcessTable {
             generation: 1,
             step,
             frame: Frame::zeroed(frame_len),
-            epoch: 0,
-            wait: Wait::None,
+            tokens: 0,
+            state: RunState::Woken,
+            resume: 0,
+            regs: Vec::new(),
+            records: Vec::new(),
+            pending: None,
+            cause: Cause::Start,
             since: now,
             named_by_kind: false,
             ended: false,
@@ -303,8 +424,9 @@ impl ProcessTable {
     pub fn release(&mut self, slot: u32) {
         let process = &mut self.slots[slot as usize];
         process.pid = 0;
-        process.epoch += 1;
-        process.wait = Wait::None;
+        process.regs.clear();
+        process.records.clear();
+        process.resume = 0;
         process.joiners.clear();
         if process.generation < MAX_GENERATION {
             self.free[process.kind as usize].push(slot);
@@ -405,13 +527,13 @@ mod tests {
     }
 
     #[test]
-    fn releasing_a_slot_makes_its_old_wakeups_stale() {
+    fn tokens_are_not_reused_by_a_later_occupant_of_a_slot() {
         let mut table = ProcessTable::new(1);
         let (slot, _, _) = table.allocate(0, idle, 2, 0.0);
-        let before = table.get(slot).epoch;
+        let before = table.get_mut(slot).next_token();
         table.release(slot);
         let (again, _, _) = table.allocate(0, idle, 2, 0.0);
         assert_eq!(again, slot);
-        assert_ne!(table.get(again).epoch, before);
+        assert!(table.get_mut(again).next_token() > before);
     }
 }

@@ -2,6 +2,7 @@
 //! globals, roots, horizon) and how one run is configured ([`RunConfig`]).
 
 use std::io::Write;
+use std::marker::PhantomData;
 
 use crate::abi::{StepFn, FRAME_HEADER_SLOTS};
 
@@ -31,9 +32,60 @@ pub struct Root {
     pub args: Vec<u64>,
 }
 
-/// A compiled model, ready to run any number of times.
+/// A shared object of the model (LANGUAGE.md §2): its name in reports and
+/// what it is. Generated code names an object by its index in
+/// [`Program::objects`]; the members of an indexed family are consecutive
+/// entries, so a member is the family's base plus its index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectSpec {
+    pub name: String,
+    pub kind: ObjectKindSpec,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectKindSpec {
+    Lock { capacity: u64, preemptive: bool },
+    /// Broadcasts messages of `item_slots` slots.
+    Channel { item_slots: u32 },
+    /// `capacity: None` is unbounded.
+    Queue { capacity: Option<u64>, item_slots: u32 },
+    Resource { capacity: f64, level: f64 },
+}
+
+/// An awaited condition: a native predicate over the waiting process's frame
+/// and the globals (it returns 0 for false, 1 for true, or
+/// [`crate::STEP_ERROR`] after recording an error), and the `var`s it reads,
+/// which are the only ones whose writes re-evaluate it.
 #[derive(Debug, Clone)]
-pub struct Program {
+pub struct ConditionSpec {
+    pub predicate: StepFn,
+    /// Indexes of the watched vars, as `usim_var_written` names them.
+    pub vars: Vec<u32>,
+    /// How reports name it, e.g. `condition at line 12`.
+    pub label: String,
+}
+
+/// A compiled model, ready to run any number of times.
+///
+/// Its step functions and predicates point into memory that the compiler's
+/// result owns, and are valid only for `'code`: a `Program` borrows that
+/// memory, cannot be cloned, and can only be made with the `unsafe`
+/// [`Program::new`], whose caller vouches for the code.
+#[derive(Debug)]
+pub struct Program<'code> {
+    kinds: Vec<ProcessKind>,
+    globals: Vec<u64>,
+    roots: Vec<Root>,
+    horizon: Option<f64>,
+    objects: Vec<ObjectSpec>,
+    conditions: Vec<ConditionSpec>,
+    var_count: u32,
+    _code: PhantomData<&'code ()>,
+}
+
+/// Everything a [`Program`] is made of.
+#[derive(Debug, Default)]
+pub struct ProgramParts {
     pub kinds: Vec<ProcessKind>,
     /// Initial values of the globals block.
     pub globals: Vec<u64>,
@@ -41,11 +93,64 @@ pub struct Program {
     pub roots: Vec<Root>,
     /// The `until` of the `run` item.
     pub horizon: Option<f64>,
+    pub objects: Vec<ObjectSpec>,
+    pub conditions: Vec<ConditionSpec>,
+    /// How many `var`s the model has (the watchers lists of conditions).
+    pub var_count: u32,
 }
 
-impl Program {
-    /// Checks the frame layouts and roots against each other. A failure is a
-    /// compiler bug, so the message says "internal error".
+impl<'code> Program<'code> {
+    /// Makes a program from its parts.
+    ///
+    /// # Safety
+    /// Every [`ProcessKind::step`] and [`ConditionSpec::predicate`] must stay
+    /// callable for `'code`, follow the step ABI of [`crate::abi`], and touch
+    /// no frame slot beyond its kind's `frame_slots` (a predicate: beyond the
+    /// frame of the process that waits on it) and no global beyond
+    /// `globals.len()`.
+    pub unsafe fn new(parts: ProgramParts) -> Program<'code> {
+        Program {
+            kinds: parts.kinds,
+            globals: parts.globals,
+            roots: parts.roots,
+            horizon: parts.horizon,
+            objects: parts.objects,
+            conditions: parts.conditions,
+            var_count: parts.var_count,
+            _code: PhantomData,
+        }
+    }
+
+    pub fn kinds(&self) -> &[ProcessKind] {
+        &self.kinds
+    }
+
+    pub fn globals(&self) -> &[u64] {
+        &self.globals
+    }
+
+    pub fn roots(&self) -> &[Root] {
+        &self.roots
+    }
+
+    pub fn horizon(&self) -> Option<f64> {
+        self.horizon
+    }
+
+    pub fn objects(&self) -> &[ObjectSpec] {
+        &self.objects
+    }
+
+    pub fn conditions(&self) -> &[ConditionSpec] {
+        &self.conditions
+    }
+
+    pub fn var_count(&self) -> u32 {
+        self.var_count
+    }
+
+    /// Checks the frame layouts, roots, objects and conditions against each
+    /// other. A failure is a compiler bug, so the message says "internal error".
     pub fn validate(&self) -> Result<(), String> {
         for kind in &self.kinds {
             let needed = u64::from(FRAME_HEADER_SLOTS) + u64::from(kind.param_slots);
@@ -79,6 +184,27 @@ impl Program {
                 ));
             }
         }
+        for object in &self.objects {
+            let bad = match object.kind {
+                ObjectKindSpec::Lock { capacity, .. } => capacity == 0,
+                ObjectKindSpec::Queue { capacity, .. } => capacity == Some(0),
+                ObjectKindSpec::Channel { .. } => false,
+                ObjectKindSpec::Resource { capacity, level } => {
+                    !(capacity > 0.0) || !(0.0..=capacity).contains(&level)
+                }
+            };
+            if bad {
+                return Err(format!("internal error: object `{}` has an impossible capacity or level", object.name));
+            }
+        }
+        for condition in &self.conditions {
+            if let Some(var) = condition.vars.iter().find(|&&var| var >= self.var_count) {
+                return Err(format!(
+                    "internal error: {} watches var {var}, but the model has {} vars",
+                    condition.label, self.var_count
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -108,6 +234,9 @@ pub struct RunConfig {
     /// Where `print` output goes; written in chunks of about 64 KiB and at the
     /// end of the run.
     pub output: Box<dyn Write + Send>,
+    /// `--trace`: one line per resumption (time, process, what woke it),
+    /// written to `output` between the model's own lines.
+    pub trace: bool,
 }
 
 #[cfg(test)]
@@ -130,8 +259,9 @@ mod tests {
         }
     }
 
-    fn program(kind: ProcessKind, roots: Vec<Root>) -> Program {
-        Program { kinds: vec![kind], globals: vec![], roots, horizon: None }
+    fn program(kind: ProcessKind, roots: Vec<Root>) -> Program<'static> {
+        // SAFETY: `done` is a valid step for any kind and touches nothing.
+        unsafe { Program::new(ProgramParts { kinds: vec![kind], roots, ..ProgramParts::default() }) }
     }
 
     #[test]

@@ -5,13 +5,15 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::abi::{STACK_BUDGET, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED};
-use crate::events::{EventQueue, Next};
+use crate::events::{EventQueue, Next, Wakeup};
 use crate::lifecycle::Ending;
+use crate::objects::ObjectState;
 use crate::outcome::{RunOutcome, Waiting};
 use crate::output::Output;
-use crate::process::Wait;
+use crate::process::{Cause, Process, RegOn, RunState};
 use crate::program::{Program, RunConfig, TieOrder};
 use crate::runtime::{KindInfo, Runtime};
+use crate::wait::Mode;
 
 /// Why the event loop stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,15 +36,20 @@ enum End {
 /// order, roots first, and are never reused.
 ///
 /// All output is written to [`RunConfig::output`] before this returns.
-pub fn run(program: &Program, config: RunConfig) -> RunOutcome {
+pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     let mut runtime = Runtime::new(
-        program.kinds.iter().map(kind_info).collect(),
-        program.globals.clone(),
+        program.kinds().iter().map(kind_info).collect(),
+        program.globals().to_vec(),
         Xoshiro256PlusPlus::seed_from_u64(config.seed),
         EventQueue::new(tie_stream(config.seed, config.tie_order)),
         Output::new(config.output),
     );
-    let horizon = config.horizon.or(program.horizon);
+    runtime.objects = program.objects().iter().map(ObjectState::new).collect();
+    runtime.object_names = program.objects().iter().map(|object| object.name.clone()).collect();
+    runtime.conditions = program.conditions().to_vec();
+    runtime.watchers = vec![Vec::new(); program.var_count() as usize];
+    runtime.trace = config.trace;
+    let horizon = config.horizon.or(program.horizon());
     let end = match program.validate() {
         Ok(()) => {
             runtime.start_roots(program);
@@ -54,7 +61,9 @@ pub fn run(program: &Program, config: RunConfig) -> RunOutcome {
         }
     };
     runtime.finish_output();
-    runtime.outcome(end, horizon)
+    let audit = runtime.audit();
+    debug_assert!(audit.is_ok(), "a unit, amount or item was lost: {audit:?}");
+    runtime.outcome(end, horizon, audit.err())
 }
 
 fn kind_info(kind: &crate::ProcessKind) -> KindInfo {
@@ -83,14 +92,43 @@ fn tie_stream(seed: u64, order: TieOrder) -> Option<Xoshiro256PlusPlus> {
 
 impl Runtime {
     /// Spawns the roots at time 0, in order.
-    fn start_roots(&mut self, program: &Program) {
-        for root in &program.roots {
-            let unique = program.roots.iter().filter(|other| other.kind == root.kind).count() == 1;
+    fn start_roots(&mut self, program: &Program<'_>) {
+        for root in program.roots() {
+            let unique = program.roots().iter().filter(|other| other.kind == root.kind).count() == 1;
             match self.spawn(root.kind, &root.args) {
                 Ok((slot, _)) => self.procs.get_mut(slot).named_by_kind = unique,
                 Err(message) => self.internal_error(&message),
             }
         }
+    }
+
+    /// Whether `wakeup` resumes its process now. A scheduled resumption is
+    /// current while the process is woken with that token; a timer while
+    /// the process still holds that registration (it completes now, or, as
+    /// an `until` trigger, interrupts). Anything else was withdrawn.
+    #[inline]
+    fn due(&mut self, wakeup: Wakeup) -> bool {
+        let process = self.procs.get(wakeup.slot);
+        if process.pid == 0 {
+            return false;
+        }
+        if process.state == RunState::Woken {
+            if process.resume == wakeup.token {
+                return true;
+            }
+        } else if process.state != RunState::Suspended {
+            return false;
+        }
+        let Some(index) = process.reg_index(wakeup.token) else { return false };
+        let reg = process.regs[index];
+        if reg.is_trigger() {
+            return self.interrupt(wakeup.slot, reg.trigger, true);
+        }
+        if process.state != RunState::Suspended {
+            return false;
+        }
+        self.complete(wakeup.slot, reg);
+        true
     }
 
     /// The event loop: runs the step of each due wake-up until the run ends.
@@ -104,26 +142,32 @@ impl Runtime {
                 Next::Empty => return End::Exhausted,
                 Next::PastHorizon => return End::Horizon,
             };
-            let process = self.procs.get_mut(wakeup.slot);
-            if process.pid == 0 || process.epoch != wakeup.epoch {
-                continue; // withdrawn: the process was cancelled or ended
+            self.header.now = self.queue.now();
+            if !self.due(wakeup) {
+                if self.error.is_some() {
+                    return End::Failed;
+                }
+                continue;
             }
-            process.epoch += 1;
-            process.wait = Wait::None;
+            if self.trace {
+                self.trace_line(wakeup.slot);
+            }
+            let process = self.procs.get_mut(wakeup.slot);
+            process.state = RunState::Running;
             let frame = process.frame.as_mut_ptr();
             let step = process.step;
             let globals = self.globals.as_mut_ptr();
-            self.header.now = self.queue.now();
             self.header.stack_left = STACK_BUDGET;
             self.current = Some(wakeup.slot);
+            self.mode = Mode::Single;
             self.events += 1;
             let rt: *mut Runtime = self;
             // SAFETY: `step` was compiled for this process's kind, which is
-            // what the contract of `ProcessKind::step` requires. `frame` is
-            // this process's own frame, a separate allocation that neither
-            // moves nor is freed during the step (a process that ends during
-            // its own step keeps its slot until `after_step`). `globals` is
-            // the globals block, which is never resized. `rt` is derived from
+            // what the contract of `Program::new` requires. `frame` is this
+            // process's own frame, a separate allocation that neither moves
+            // nor is freed during the step (a process that ends during its
+            // own step keeps its slot until `after_step`). `globals` is the
+            // globals block, which is never resized. `rt` is derived from
             // `self`, and no reference to the runtime is used until the step
             // returns, so host calls may reborrow it.
             let code = unsafe { step(frame, globals, rt) };
@@ -141,15 +185,16 @@ impl Runtime {
             }
             return Some(End::Failed);
         }
-        let ended_during_step = self.procs.get(slot).ended;
-        let wait = self.procs.get(slot).wait;
+        let process = self.procs.get(slot);
+        let ended_during_step = process.ended;
+        let suspended = process.state == RunState::Suspended && process.regs.iter().any(|reg| !reg.is_trigger());
         match code {
             STEP_STOP => return Some(End::Stopped),
             STEP_ERROR => {
                 self.internal_error("a step returned STEP_ERROR without recording an error");
                 return Some(End::Failed);
             }
-            STEP_SUSPENDED if wait == Wait::None && !ended_during_step => {
+            STEP_SUSPENDED if !suspended && !ended_during_step => {
                 self.internal_error("a step returned STEP_SUSPENDED without registering a wait");
                 return Some(End::Failed);
             }
@@ -172,7 +217,39 @@ impl Runtime {
         None
     }
 
-    fn outcome(&mut self, end: End, horizon: Option<f64>) -> RunOutcome {
+    /// Writes the `--trace` line for the process about to resume in `slot`.
+    #[cold]
+    fn trace_line(&mut self, slot: u32) {
+        let cause = match self.procs.get(slot).cause {
+            Cause::Start => "start".to_string(),
+            Cause::Interrupted => "interrupted".to_string(),
+            Cause::Completed(RegOn::Timer { .. }) => "time".to_string(),
+            Cause::Completed(on) => self.describe(on),
+        };
+        let line = format!("trace {} {} {cause}\n", self.header.now, self.display_name(slot));
+        self.emit_raw(&line);
+    }
+
+    /// What a registration waits on, as reports name it.
+    fn describe(&self, on: RegOn) -> String {
+        let name = |object: u32| self.object_names.get(object as usize).map_or("?", |name| name.as_str());
+        match on {
+            RegOn::Timer { time } => format!("time {time}"),
+            RegOn::Lock { object, .. } => format!("lock {}", name(object)),
+            RegOn::Get { object, .. } => format!("queue {} (get)", name(object)),
+            RegOn::Put { object } => format!("queue {} (put)", name(object)),
+            RegOn::Recv { object, .. } => format!("channel {}", name(object)),
+            RegOn::Borrow { object, .. } | RegOn::ResGet { object, .. } => format!("resource {} (get)", name(object)),
+            RegOn::ResPut { object, .. } => format!("resource {} (put)", name(object)),
+            RegOn::Condition { cond } => {
+                self.conditions.get(cond as usize).map_or_else(|| "condition".to_string(), |c| c.label.clone())
+            }
+            RegOn::Join { slot, pid } => format!("process {}", self.pid_name(pid, slot)),
+            RegOn::Scope => "scope".to_string(),
+        }
+    }
+
+    fn outcome(&mut self, end: End, horizon: Option<f64>, audit: Option<String>) -> RunOutcome {
         let end_time = match (end, horizon) {
             (End::Exhausted | End::Horizon, Some(horizon)) => horizon,
             _ => self.header.now,
@@ -184,18 +261,15 @@ impl Runtime {
             error: self.error.take(),
             waiting: self.waiting(),
             globals: self.globals.clone(),
+            audit,
         }
     }
 
-    /// Processes blocked on an `await` of a handle or on a scope, in pid order.
+    /// Processes blocked on something other than time, in pid order.
     fn waiting(&self) -> Vec<Waiting> {
         let mut blocked: Vec<(u64, Waiting)> = Vec::new();
         for process in self.procs.live() {
-            let on = match process.wait {
-                Wait::Join { pid, slot } => format!("process {}", self.pid_name(pid, slot)),
-                Wait::Scope => "scope".to_string(),
-                Wait::None | Wait::Timer | Wait::Woken => continue,
-            };
+            let Some(on) = self.blocked_on(process) else { continue };
             let waiting = Waiting {
                 process: self.name_of(process.kind, process.pid, process.named_by_kind),
                 on,
@@ -205,6 +279,20 @@ impl Runtime {
         }
         blocked.sort_by_key(|&(pid, _)| pid);
         blocked.into_iter().map(|(_, waiting)| waiting).collect()
+    }
+
+    /// What a suspended process waits on, unless it merely waits for a time
+    /// that will come.
+    fn blocked_on(&self, process: &Process) -> Option<String> {
+        if process.state != RunState::Suspended {
+            return None;
+        }
+        let current: Vec<RegOn> = process.regs.iter().filter(|reg| !reg.is_trigger()).map(|reg| reg.on).collect();
+        if current.is_empty() || current.iter().any(|on| matches!(on, RegOn::Timer { time } if time.is_finite())) {
+            return None;
+        }
+        let described: Vec<String> = current.into_iter().map(|on| self.describe(on)).collect();
+        Some(described.join(" or "))
     }
 
     /// The display name of the process `pid`, which was given `slot`, if it
@@ -221,7 +309,7 @@ impl Runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ProcessKind, Root, RuntimeError};
+    use crate::{ProcessKind, ProgramParts, Root, RuntimeError};
 
     unsafe extern "C" fn done(_: *mut u64, _: *mut u64, _: *mut Runtime) -> u32 {
         STEP_DONE
@@ -229,7 +317,7 @@ mod tests {
 
     #[test]
     fn an_invalid_program_ends_with_an_internal_error_before_running() {
-        let program = Program {
+        let parts = ProgramParts {
             kinds: vec![ProcessKind {
                 name: "p".into(),
                 step: done,
@@ -240,9 +328,17 @@ mod tests {
             }],
             globals: vec![5],
             roots: vec![Root { kind: 1, args: vec![] }],
-            horizon: None,
+            ..ProgramParts::default()
         };
-        let config = RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()) };
+        // SAFETY: `done` is a valid step for any kind and touches nothing.
+        let program = unsafe { Program::new(parts) };
+        let config = RunConfig {
+            seed: 0,
+            horizon: None,
+            tie_order: TieOrder::Fifo,
+            output: Box::new(std::io::sink()),
+            trace: false,
+        };
         let outcome = run(&program, config);
         assert_eq!(
             outcome.error,

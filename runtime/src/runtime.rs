@@ -8,7 +8,10 @@ use crate::abi::{decode_span, Header, StepFn, NO_SPAN};
 use crate::error::RuntimeError;
 use crate::events::EventQueue;
 use crate::output::Output;
-use crate::process::{Child, ProcessTable};
+use crate::objects::ObjectState;
+use crate::process::{Child, ProcessTable, Waiter};
+use crate::program::ConditionSpec;
+use crate::wait::Mode;
 
 /// What the runtime keeps of a [`crate::ProcessKind`].
 pub(crate) struct KindInfo {
@@ -40,6 +43,20 @@ pub struct Runtime {
     output: Output,
     /// Reused by cancellation's walk over scope children.
     pub(crate) cancel_stack: Vec<(Child, bool)>,
+    /// The state of each shared object, by object index.
+    pub(crate) objects: Vec<ObjectState>,
+    /// Report names of the objects (`teller`, `pumps[2]`).
+    pub(crate) object_names: Vec<String>,
+    pub(crate) conditions: Vec<ConditionSpec>,
+    /// Per var: the processes waiting on a condition that reads it, in the
+    /// order they began to wait (may hold stale entries).
+    pub(crate) watchers: Vec<Vec<Waiter>>,
+    /// How the running process's next registration is meant.
+    pub(crate) mode: Mode,
+    /// Counts lock acquisitions; names each holder's record.
+    pub(crate) lock_serials: u64,
+    /// `--trace`: a line per resumption.
+    pub(crate) trace: bool,
 }
 
 impl Runtime {
@@ -64,6 +81,20 @@ impl Runtime {
             text: String::new(),
             output,
             cancel_stack: Vec::new(),
+            objects: Vec::new(),
+            object_names: Vec::new(),
+            conditions: Vec::new(),
+            watchers: Vec::new(),
+            mode: Mode::Single,
+            lock_serials: 0,
+            trace: false,
+        }
+    }
+
+    /// Appends raw text (a trace line) to the output.
+    pub(crate) fn emit_raw(&mut self, text: &str) {
+        if let Err(error) = self.output.push(text.as_bytes()) {
+            self.raise(format!("cannot write the output: {error}"), NO_SPAN);
         }
     }
 

@@ -1,8 +1,9 @@
 //! Waiting on simulated time: `delay`, `at`, `instant`, and the wait before
 //! an `every` iteration.
 
-use crate::abi::{HOST_CONTINUE, HOST_ERROR, HOST_SUSPENDED, NO_SPAN};
-use crate::process::Wait;
+use crate::abi::{HOST_ERROR, NO_SPAN};
+use crate::events::Wakeup;
+use crate::process::RegOn;
 use crate::Runtime;
 
 impl Runtime {
@@ -43,7 +44,11 @@ impl Runtime {
     /// due, otherwise resume at exactly `time`.
     pub(crate) fn wait_until(&mut self, time: f64) -> u32 {
         if time <= self.queue.now() {
-            return HOST_CONTINUE;
+            let Some(slot) = self.running("an `every` iteration began") else { return HOST_ERROR };
+            if let Some(code) = self.take_pending(slot) {
+                return code;
+            }
+            return self.ready_now(slot);
         }
         if time.is_nan() {
             self.raise("`every` computed an invalid start time (NaN)".to_string(), NO_SPAN);
@@ -52,14 +57,17 @@ impl Runtime {
         self.sleep_until(time)
     }
 
-    /// Registers a timer wait for `time`, which is not before now.
+    /// Registers a timer for `time`, which is not before now; a time of
+    /// `inf` is never scheduled (the process waits forever).
     fn sleep_until(&mut self, time: f64) -> u32 {
-        match self.register_wait(Wait::Timer) {
-            Some(wakeup) => {
-                self.queue.schedule_at(time, wakeup);
-                HOST_SUSPENDED
-            }
-            None => HOST_ERROR,
+        let Some(slot) = self.running("a timer was set") else { return HOST_ERROR };
+        if let Some(code) = self.take_pending(slot) {
+            return code;
         }
+        let (reg, code) = self.register(slot, RegOn::Timer { time });
+        if time != f64::INFINITY {
+            self.queue.schedule_at(time, Wakeup { slot, token: reg.token });
+        }
+        code
     }
 }

@@ -6,6 +6,7 @@
 
 use crate::{format, math, random};
 use std::fmt::Write as _;
+use usim_runtime::HostFn;
 use usim_runtime::Runtime;
 
 /// Turns a checked result into the value generated code receives, raising the
@@ -277,33 +278,28 @@ pub unsafe extern "C" fn usim_fail_end(rt: *mut Runtime, span: i64) {
 }
 
 /// Every host function of this crate with its symbol name (the Rust name).
-pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
-    macro_rules! symbols {
-        ($($function:ident),* $(,)?) => {
-            vec![$((stringify!($function), $function as *const u8)),*]
-        };
-    }
-    symbols![
-        usim_exp,
-        usim_ln,
-        usim_pow,
-        usim_fmod,
-        usim_round,
-        usim_int,
-        usim_uniform,
-        usim_exponential,
-        usim_normal,
-        usim_lognormal,
-        usim_triangular,
-        usim_randint,
-        usim_bernoulli,
-        usim_poisson,
-        usim_text_str,
-        usim_text_int,
-        usim_text_float,
-        usim_text_float_prec,
-        usim_text_bool,
-        usim_print_end,
-        usim_fail_end,
+pub(crate) fn functions() -> Vec<HostFn> {
+    usim_runtime::host_fns![
+        usim_exp(1),
+        usim_ln(1),
+        usim_pow(2),
+        usim_fmod(2),
+        usim_round(3),
+        usim_int(3),
+        usim_uniform(4),
+        usim_exponential(3),
+        usim_normal(4),
+        usim_lognormal(4),
+        usim_triangular(5),
+        usim_randint(4),
+        usim_bernoulli(3),
+        usim_poisson(3),
+        usim_text_str(3),
+        usim_text_int(2),
+        usim_text_float(2),
+        usim_text_float_prec(3),
+        usim_text_bool(2),
+        usim_print_end(1),
+        usim_fail_end(2),
     ]
 }

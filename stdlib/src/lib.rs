@@ -1,6 +1,6 @@
 //! The usim standard library: the table of built-in functions that the type
 //! checker and the code generator share ([`builtins`], [`lookup`]), and the
-//! host functions JIT-compiled models call ([`host`], [`host_symbols`]).
+//! host functions JIT-compiled models call ([`host`], [`host_functions`]).
 //!
 //! # Overloads
 //!
@@ -53,11 +53,11 @@ mod table;
 
 pub use table::{builtins, lookup, Builtin, Impl, InlineOp, Signature, Ty};
 
-/// Every `extern "C"` function of this crate, named by its Rust name, for
-/// registration with the JIT. It includes `usim_fmod` and the text functions,
-/// which the built-in table does not name.
-pub fn host_symbols() -> Vec<(&'static str, *const u8)> {
-    host::symbols()
+/// Every `extern "C"` function of this crate, for registration with the JIT
+/// and for the signatures calls to them are compiled against. It includes
+/// `usim_fmod` and the text functions, which the built-in table does not name.
+pub fn host_functions() -> Vec<usim_runtime::HostFn> {
+    host::functions()
 }
 
 #[cfg(test)]
@@ -66,16 +66,31 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn host_symbols_cover_the_table_and_the_text_functions_without_duplicates() {
-        let symbols = host_symbols();
-        let names: HashSet<&str> = symbols.iter().map(|(name, _)| *name).collect();
-        assert_eq!(names.len(), symbols.len(), "duplicate names");
-        assert!(symbols.iter().all(|(_, address)| !address.is_null()));
+    fn host_functions_cover_the_table_and_the_text_functions_without_duplicates() {
+        let functions = host_functions();
+        let names: HashSet<&str> = functions.iter().map(|f| f.name).collect();
+        assert_eq!(names.len(), functions.len(), "duplicate names");
+        assert!(functions.iter().all(|f| !f.address.is_null()));
 
         for builtin in builtins() {
             for signature in builtin.signatures {
-                if let Impl::Host { symbol, .. } = signature.imp {
-                    assert!(names.contains(symbol), "{symbol} is not registered");
+                if let Impl::Host { symbol, fallible } = signature.imp {
+                    let Some(function) = functions.iter().find(|f| f.name == symbol) else {
+                        panic!("{symbol} is not registered");
+                    };
+                    // The checker types calls by the table; the function's own type must agree.
+                    let abi = |ty: Ty| match ty {
+                        Ty::Int => usim_runtime::AbiType::I64,
+                        Ty::Float => usim_runtime::AbiType::F64,
+                        Ty::Bool => usim_runtime::AbiType::I8,
+                    };
+                    let mut params: Vec<usim_runtime::AbiType> = signature.params.iter().map(|&p| abi(p)).collect();
+                    if fallible {
+                        params.insert(0, usim_runtime::AbiType::I64);
+                        params.push(usim_runtime::AbiType::I64);
+                    }
+                    assert_eq!(function.params, &params[..], "{symbol}: the table disagrees with the function");
+                    assert_eq!(function.ret, Some(abi(signature.ret)), "{symbol}: the result type disagrees");
                 }
             }
         }

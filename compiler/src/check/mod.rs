@@ -456,6 +456,24 @@ impl<'m> Checker<'m> {
                 ItemKind::Resource { name, family, options } => {
                     let family = self.family(family);
                     let options = self.object_options(options, &["capacity", "level"]);
+                    let number = |name: &str| {
+                        options.iter().find(|(n, _)| n == name).map(|(_, v)| match v {
+                            Value::Int(n) => *n as f64,
+                            Value::Float(f) => *f,
+                            _ => 0.0,
+                        })
+                    };
+                    if let (Some(capacity), Some(level)) = (number("capacity"), number("level")) {
+                        if level > capacity {
+                            let d = Diagnostic::error(
+                                "E0116",
+                                format!("the level {level} is above the capacity {capacity}"),
+                                name.span,
+                            )
+                            .with_label("a resource starts at most full");
+                            self.error(d);
+                        }
+                    }
                     self.push_object(name.name.clone(), ObjectKind::Resource, family, options, name.span);
                 }
                 ItemKind::Channel { name, family, ty } => {

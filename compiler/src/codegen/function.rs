@@ -11,9 +11,9 @@ use cranelift_jit::JITModule;
 use cranelift_module::{DataId, FuncId as ClFuncId, Linkage, Module as _};
 
 use super::error_code;
-use super::host::{fixed_host_sig, scalar_type, stdlib_host_sig, F64, I32, I64, I8};
+use super::host::{abi_type, scalar_type, F64, I32, I64, I8};
 use super::CodegenError;
-use crate::ir::{self, Arg, Base, BinOp, Cmp, Const, Inst, Place, Ret, Scalar, Terminator, WaitOp};
+use crate::ir::{self, Arg, Base, BinOp, Cmp, Const, HeldBlock, Inst, ObjectValueOp, Place, Ret, Scalar, Terminator, WaitOp};
 use crate::span::Span;
 use usim_runtime as rt;
 use usim_stdlib as stdlib;
@@ -23,7 +23,7 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) strings: &'a [(DataId, usize)],
     pub(super) jit: &'a mut JITModule,
     pub(super) imports: &'a mut HashMap<&'static str, ClFuncId>,
-    pub(super) registered: &'a HashMap<&'static str, *const u8>,
+    pub(super) registered: &'a HashMap<&'static str, rt::HostFn>,
     pub(super) ids: &'a [ClFuncId],
     pub(super) kinds: &'a HashMap<u32, u32>,
     pub(super) stack_needs: &'a [i64],
@@ -35,6 +35,9 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) globals: Value,
     pub(super) rt: Value,
     pub(super) error_exit: Option<ClBlock>,
+    /// A process's block that dispatches on the state in its frame: the entry,
+    /// and where a wait goes when the runtime redirected the process.
+    pub(super) dispatch: Option<ClBlock>,
     pub(super) func_refs: HashMap<&'static str, FuncRef>,
     /// In a `fn` (which never suspends), the frame slots of scalar locals
     /// live in Cranelift variables instead of memory, keyed by slot.
@@ -60,6 +63,10 @@ impl FnGen<'_, '_> {
         self.blocks = self.func.blocks.iter().map(|_| self.builder.create_block()).collect();
         if self.func.is_process {
             // Resume where the process left off.
+            let dispatch = self.builder.create_block();
+            self.builder.ins().jump(dispatch, &[]);
+            self.builder.switch_to_block(dispatch);
+            self.dispatch = Some(dispatch);
             let state = self.builder.ins().load(I64, self.flags, self.frame, 0);
             let mut switch = Switch::new();
             for (i, block) in self.func.states.iter().enumerate() {
@@ -71,7 +78,10 @@ impl FnGen<'_, '_> {
             let code = self.builder.ins().iconst(I32, rt::STEP_ERROR as i64);
             self.builder.ins().return_(&[code]);
         } else {
-            self.registers_for_locals();
+            // A predicate reads its process's frame in memory; a `fn` owns its frame.
+            if !self.func.is_predicate {
+                self.registers_for_locals();
+            }
             let first = self.blocks[0];
             self.builder.ins().jump(first, &[]);
         }
@@ -142,22 +152,15 @@ impl FnGen<'_, '_> {
         if let Some(r) = self.func_refs.get(symbol) {
             return Ok(*r);
         }
-        if !self.registered.contains_key(symbol) {
+        let Some(function) = self.registered.get(symbol).copied() else {
             return Err(CodegenError(format!("host function `{symbol}` is not registered with the JIT")));
-        }
+        };
         let id = match self.imports.get(symbol) {
             Some(id) => *id,
             None => {
                 let mut sig = self.jit.make_signature();
-                if let Some((params, ret)) = fixed_host_sig(symbol) {
-                    sig.params.extend(params.iter().map(|p| AbiParam::new(*p)));
-                    sig.returns.extend(ret.map(AbiParam::new));
-                } else if let Some((params, ret)) = stdlib_host_sig(symbol) {
-                    sig.params.extend(params.into_iter().map(AbiParam::new));
-                    sig.returns.push(AbiParam::new(ret));
-                } else {
-                    return Err(CodegenError(format!("no signature known for host function `{symbol}`")));
-                }
+                sig.params.extend(function.params.iter().map(|p| AbiParam::new(abi_type(*p))));
+                sig.returns.extend(function.ret.map(|r| AbiParam::new(abi_type(r))));
                 let id = self
                     .jit
                     .declare_function(symbol, Linkage::Import, &sig)
@@ -175,6 +178,25 @@ impl FnGen<'_, '_> {
         let f = self.host(symbol)?;
         let call = self.builder.ins().call(f, args);
         Ok(self.builder.inst_results(call).first().copied())
+    }
+
+    /// A host call that returns a value.
+    fn call_value(&mut self, symbol: &'static str, args: &[Value]) -> Result<Value, CodegenError> {
+        self.call_host(symbol, args)?.ok_or_else(|| CodegenError(format!("host `{symbol}` returns nothing")))
+    }
+
+    /// Stops with the error already recorded unless a host status is 0.
+    fn error_unless_zero(&mut self, status: Value) {
+        let exit = self.error_exit();
+        let ok = self.builder.create_block();
+        self.builder.ins().brif(status, exit, &[], ok, &[]);
+        self.builder.switch_to_block(ok);
+    }
+
+    /// The address of a place, for a host call that reads its slots.
+    fn pointer(&mut self, place: Place) -> Value {
+        let (base, offset) = self.address(place);
+        self.builder.ins().iadd_imm_s(base, i64::from(offset))
     }
 
     fn iconst(&mut self, ty: ClType, v: i64) -> Value {
@@ -478,6 +500,44 @@ impl FnGen<'_, '_> {
                 let rt = self.rt;
                 self.call_host("usim_print_end", &[rt])?;
             }
+            Inst::BlockEnd { block } => {
+                let symbol = match block {
+                    HeldBlock::Lock => "usim_lock_release",
+                    HeldBlock::Borrow => "usim_borrow_end",
+                    HeldBlock::Until => "usim_until_exit",
+                };
+                let rt = self.rt;
+                let status = self.call_value(symbol, &[rt])?;
+                self.error_unless_zero(status);
+            }
+            Inst::VarWritten { var } => {
+                let var = self.iconst(I32, i64::from(*var));
+                let rt = self.rt;
+                let status = self.call_value("usim_var_written", &[rt, var])?;
+                self.error_unless_zero(status);
+            }
+            Inst::ObjectValue { dst, op, object } => {
+                let symbol = match op {
+                    ObjectValueOp::QueueLen => "usim_queue_len",
+                    ObjectValueOp::ResourceLevel => "usim_resource_level",
+                };
+                let (rt, object) = (self.rt, self.get(*object));
+                let value = self.call_value(symbol, &[rt, object])?;
+                self.check_error_flag();
+                self.set(*dst, value);
+            }
+            Inst::Send { object, src } => {
+                let (rt, object) = (self.rt, self.get(*object));
+                let src = self.pointer(*src);
+                let status = self.call_value("usim_channel_send", &[rt, object, src])?;
+                self.error_unless_zero(status);
+            }
+            Inst::JoinCheck { handle, span } => {
+                let (rt, handle) = (self.rt, self.get(*handle));
+                let span = self.span(*span);
+                let status = self.call_value("usim_join_check", &[rt, handle, span])?;
+                self.error_unless_zero(status);
+            }
         }
         Ok(())
     }
@@ -679,45 +739,160 @@ impl FnGen<'_, '_> {
             Terminator::Wait { op, next, resume } => {
                 let state = self.iconst(I64, resume.0 as i64);
                 self.builder.ins().store(self.flags, state, self.frame, 0);
-                let rt = self.rt;
-                let result = match op {
-                    WaitOp::Delay { duration, span } => {
-                        let d = self.get(*duration);
-                        let s = self.span(*span);
-                        self.call_host("usim_delay", &[rt, d, s])?
-                    }
-                    WaitOp::At { time, span } => {
-                        let t = self.get(*time);
-                        let s = self.span(*span);
-                        self.call_host("usim_at", &[rt, t, s])?
-                    }
-                    WaitOp::Instant => self.call_host("usim_instant", &[rt])?,
-                    WaitOp::Until { time } => {
-                        let t = self.get(*time);
-                        self.call_host("usim_wait_until", &[rt, t])?
-                    }
-                    WaitOp::Join { handle, span } => {
-                        let h = self.get(*handle);
-                        let s = self.span(*span);
-                        self.call_host("usim_join", &[rt, h, s])?
-                    }
-                    WaitOp::ScopeExit => self.call_host("usim_scope_exit", &[rt])?,
-                };
-                let result = result.ok_or_else(|| CodegenError("a wait returns nothing".into()))?;
-                // 0: completed at once; 1: suspended; anything else: an error.
+                let result = self.wait_call(op)?;
+                // 0: completed at once; 1: suspended; 3: redirected; else an error.
                 let next_block = self.blocks[next.0 as usize];
                 let not_done = self.builder.create_block();
                 let suspended = self.builder.create_block();
                 self.builder.ins().brif(result, not_done, &[], next_block, &[]);
                 self.builder.switch_to_block(not_done);
-                let is_suspended = self.builder.ins().icmp_imm_s(IntCC::Equal, result, 1);
+                let is_suspended = self.builder.ins().icmp_imm_s(IntCC::Equal, result, rt::HOST_SUSPENDED as i64);
+                let other = self.builder.create_block();
+                self.builder.ins().brif(is_suspended, suspended, &[], other, &[]);
+                self.builder.switch_to_block(other);
+                self.redispatch_or_fail(result);
+                self.builder.switch_to_block(suspended);
+                let code = self.iconst(I32, rt::STEP_SUSPENDED as i64);
+                self.builder.ins().return_(&[code]);
+            }
+            Terminator::Select { arms, resume } => {
+                let rt = self.rt;
+                let begun = self.call_value("usim_select_begin", &[rt])?;
+                let first = self.builder.create_block();
+                let not_begun = self.builder.create_block();
+                self.builder.ins().brif(begun, not_begun, &[], first, &[]);
+                self.builder.switch_to_block(not_begun);
+                self.redispatch_or_fail(begun);
+                self.builder.switch_to_block(first);
+                // Each arm in listed order: 0 it won at once, 1 it waits (try
+                // the next), 3 redirected, anything else an error.
+                for (op, block) in arms {
+                    let result = self.wait_call(op)?;
+                    let won = self.blocks[block.0 as usize];
+                    let not_won = self.builder.create_block();
+                    self.builder.ins().brif(result, not_won, &[], won, &[]);
+                    self.builder.switch_to_block(not_won);
+                    let waits = self.builder.ins().icmp_imm_s(IntCC::Equal, result, rt::HOST_REGISTERED as i64);
+                    let next_arm = self.builder.create_block();
+                    let other = self.builder.create_block();
+                    self.builder.ins().brif(waits, next_arm, &[], other, &[]);
+                    self.builder.switch_to_block(other);
+                    self.redispatch_or_fail(result);
+                    self.builder.switch_to_block(next_arm);
+                }
+                let state = self.iconst(I64, resume.0 as i64);
+                self.builder.ins().store(self.flags, state, self.frame, 0);
+                let rt = self.rt;
+                let result = self.call_value("usim_select_wait", &[rt])?;
+                let is_suspended = self.builder.ins().icmp_imm_s(IntCC::Equal, result, rt::HOST_SUSPENDED as i64);
+                let suspended = self.builder.create_block();
                 let exit = self.error_exit();
                 self.builder.ins().brif(is_suspended, suspended, &[], exit, &[]);
                 self.builder.switch_to_block(suspended);
                 let code = self.iconst(I32, rt::STEP_SUSPENDED as i64);
                 self.builder.ins().return_(&[code]);
             }
+            Terminator::ResumeArm { arms } => {
+                let reason = self.builder.ins().load(I64, self.flags, self.frame, rt::SLOT_RESUME_REASON as i32 * 8);
+                let mut switch = Switch::new();
+                for (arm, block) in arms.iter().enumerate() {
+                    switch.set_entry(arm as u128, self.blocks[block.0 as usize]);
+                }
+                let exit = self.error_exit();
+                switch.emit(&mut self.builder, reason, exit);
+            }
+            Terminator::ReturnBool { value } => {
+                let value = self.get(*value);
+                let code = self.builder.ins().uextend(I32, value);
+                self.builder.ins().return_(&[code]);
+            }
         }
         Ok(())
+    }
+
+    /// After a host result that is neither "done" nor "suspended": dispatch
+    /// again on the state the runtime stored (3), or stop with the error.
+    fn redispatch_or_fail(&mut self, result: Value) {
+        let exit = self.error_exit();
+        match self.dispatch {
+            Some(dispatch) => {
+                let redirected = self.builder.ins().icmp_imm_s(IntCC::Equal, result, rt::HOST_REDISPATCH as i64);
+                self.builder.ins().brif(redirected, dispatch, &[], exit, &[]);
+            }
+            None => {
+                self.builder.ins().jump(exit, &[]);
+            }
+        }
+    }
+
+    /// Calls the host function that performs a wait; returns its status.
+    fn wait_call(&mut self, op: &WaitOp) -> Result<Value, CodegenError> {
+        let rt = self.rt;
+        match op {
+            WaitOp::Delay { duration, span } => {
+                let d = self.get(*duration);
+                let s = self.span(*span);
+                self.call_value("usim_delay", &[rt, d, s])
+            }
+            WaitOp::At { time, span } => {
+                let t = self.get(*time);
+                let s = self.span(*span);
+                self.call_value("usim_at", &[rt, t, s])
+            }
+            WaitOp::Instant => self.call_value("usim_instant", &[rt]),
+            WaitOp::Until { time } => {
+                let t = self.get(*time);
+                self.call_value("usim_wait_until", &[rt, t])
+            }
+            WaitOp::Join { handle, span } => {
+                let h = self.get(*handle);
+                let s = self.span(*span);
+                self.call_value("usim_join", &[rt, h, s])
+            }
+            WaitOp::ScopeExit => self.call_value("usim_scope_exit", &[rt]),
+            WaitOp::Lock { object, priority, cont } => {
+                let (o, p) = (self.get(*object), self.get(*priority));
+                let c = self.iconst(I32, i64::from(cont.0));
+                self.call_value("usim_lock_acquire", &[rt, o, p, c])
+            }
+            WaitOp::Borrow { object, amount, span } => {
+                let (o, a) = (self.get(*object), self.get(*amount));
+                let s = self.span(*span);
+                self.call_value("usim_borrow", &[rt, o, a, s])
+            }
+            WaitOp::Get { object, dest } => {
+                let o = self.get(*object);
+                let d = self.iconst(I32, i64::from(*dest));
+                self.call_value("usim_queue_get", &[rt, o, d])
+            }
+            WaitOp::Put { object, src } => {
+                let o = self.get(*object);
+                let p = self.pointer(*src);
+                self.call_value("usim_queue_put", &[rt, o, p])
+            }
+            WaitOp::Recv { object, dest } => {
+                let o = self.get(*object);
+                let d = self.iconst(I32, i64::from(dest.unwrap_or(u32::MAX)));
+                self.call_value("usim_channel_recv", &[rt, o, d])
+            }
+            WaitOp::ResourceGet { object, amount, span } => {
+                let (o, a) = (self.get(*object), self.get(*amount));
+                let s = self.span(*span);
+                self.call_value("usim_resource_get", &[rt, o, a, s])
+            }
+            WaitOp::ResourcePut { object, amount, span } => {
+                let (o, a) = (self.get(*object), self.get(*amount));
+                let s = self.span(*span);
+                self.call_value("usim_resource_put", &[rt, o, a, s])
+            }
+            WaitOp::Condition { cond } => {
+                let c = self.iconst(I32, i64::from(*cond));
+                self.call_value("usim_condition", &[rt, c])
+            }
+            WaitOp::UntilEnter { cont } => {
+                let c = self.iconst(I32, i64::from(cont.0));
+                self.call_value("usim_until_enter", &[rt, c])
+            }
+        }
     }
 }

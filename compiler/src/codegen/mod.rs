@@ -18,7 +18,7 @@ use cranelift_module::{DataDescription, FuncId as ClFuncId, Linkage, Module as _
 
 use crate::ir::{self, Const, Inst};
 use function::FnGen;
-pub use host::host_symbols;
+pub use host::host_functions;
 use host::{rounding_libcalls, I32, I64};
 use usim_runtime as rt;
 
@@ -43,7 +43,8 @@ const JIT_ARENA_BYTES: usize = 1 << 30;
 pub struct Compiled {
     // Owns the code the program's step pointers point into; freed on drop.
     module: Option<JITModule>,
-    program: rt::Program,
+    // Lent out only as `&Program<'_>`, tied to `self`: it cannot outlive the code.
+    program: rt::Program<'static>,
     /// The globals layout, to read `var`s back from the final globals block.
     pub globals: Vec<ir::SlotRange>,
     /// The params and the values this compilation used.
@@ -60,8 +61,9 @@ unsafe impl Send for Compiled {}
 unsafe impl Sync for Compiled {}
 
 impl Compiled {
-    /// The program to hand to `usim_runtime::run`, valid while `self` lives.
-    pub fn program(&self) -> &rt::Program {
+    /// The program to hand to `usim_runtime::run`, valid while `self` lives
+    /// (a `Program` cannot be cloned, so no copy outlives the code either).
+    pub fn program(&self) -> &rt::Program<'_> {
         &self.program
     }
 }
@@ -102,10 +104,10 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     let isa =
         cranelift_native::builder().map_err(|e| err(&e))?.finish(settings::Flags::new(flags)).map_err(|e| err(&e))?;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
-    let symbols = host_symbols();
-    let registered: HashMap<&str, *const u8> = symbols.iter().copied().collect();
-    for (name, ptr) in &symbols {
-        builder.symbol(*name, *ptr);
+    let functions = host_functions();
+    let registered: HashMap<&'static str, rt::HostFn> = functions.iter().map(|f| (f.name, *f)).collect();
+    for function in &functions {
+        builder.symbol(function.name, function.address);
     }
     // On a CPU without SSE4.1, Cranelift lowers float rounding to libcalls;
     // register them too, so no symbol is ever looked up with dlsym.
@@ -191,6 +193,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             globals: Value::from_u32(0),
             rt: Value::from_u32(0),
             error_exit: None,
+            dispatch: None,
             func_refs: HashMap::new(),
             registers: HashMap::new(),
             flags: MemFlagsData::trusted(),
@@ -229,7 +232,28 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .iter()
         .map(|r| rt::Root { kind: kinds.get(&r.func.0).copied().unwrap_or(0), args: r.args.clone() })
         .collect();
-    let program =
-        rt::Program { kinds: kinds_out, globals: module.globals_init.clone(), roots, horizon: module.horizon };
+    let mut conditions = Vec::new();
+    for condition in &module.conditions {
+        let code = jit.get_finalized_function(ids[condition.predicate.0 as usize]);
+        // SAFETY: predicates are defined with the step signature too.
+        let predicate: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
+        conditions.push(rt::ConditionSpec { predicate, vars: condition.vars.clone(), label: condition.label.clone() });
+    }
+    let parts = rt::ProgramParts {
+        kinds: kinds_out,
+        globals: module.globals_init.clone(),
+        roots,
+        horizon: module.horizon,
+        objects: module.objects.iter().map(|o| rt::ObjectSpec { name: o.name.clone(), kind: o.kind.clone() }).collect(),
+        conditions,
+        var_count: module.globals.len() as u32,
+    };
+    // SAFETY: every step and predicate was just compiled into `jit`, which
+    // the returned `Compiled` owns and frees only on drop, and the program is
+    // lent out only by a reference tied to that `Compiled`. Generated code
+    // follows the step ABI and touches only its frame (a predicate: the frame
+    // of the process it was compiled for, whose layout it shares), the globals
+    // block of `globals_init`'s length, and the runtime through host calls.
+    let program = unsafe { rt::Program::new(parts) };
     Ok(Compiled { module: Some(jit), program, globals: module.globals.clone(), params: module.params.clone(), clif })
 }

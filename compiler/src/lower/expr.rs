@@ -10,7 +10,11 @@ impl FnLowerer<'_> {
                 let args = self.args(args);
                 self.emit(Inst::CallFn { func: FuncId(*callable), args, ret: Ret::None, span: e.span });
             }
-            ExprKind::Method { .. } => self.unsupported("queue, channel and resource operations", e.span),
+            ExprKind::ObjectOp { op: ast::ObjectOp::ChannelSend, object, args } => {
+                if let Some(message) = args.first() {
+                    self.send(object, message);
+                }
+            }
             _ => {}
         }
     }
@@ -201,10 +205,7 @@ impl FnLowerer<'_> {
                     None => self.constant(Const::Int(0)),
                 }
             }
-            ExprKind::Method { .. } => {
-                self.unsupported("queue, channel and resource operations", span);
-                self.constant(Const::Int(0))
-            }
+            ExprKind::ObjectOp { op, object, .. } => self.object_value(*op, object),
             _ => {
                 self.unsupported("this expression", span);
                 self.constant(Const::Int(0))

@@ -2,20 +2,22 @@
 //! frame, splits each process body at its suspension points, and turns
 //! structured control flow into blocks.
 
+mod conditions;
 mod expr;
+mod interaction;
 mod stmt;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::ast::{self, AssignOp, Block, Expr, ExprKind, ForIter, Stmt, StmtKind, StrLit, StrPart, UnOp};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    self, Arg, Base, BinOp, BlockId, Cmp, Const, FuncId, Inst, Place, Ret, Scalar, SlotRange, StateId, Temp,
+    self, Arg, Base, BinOp, BlockId, Cmp, Const, FuncId, HeldBlock, Inst, Place, Ret, Scalar, SlotRange, StateId, Temp,
     Terminator, WaitOp,
 };
 use crate::program::{CallableDef, Program};
 use crate::span::Span;
-use crate::types::{StructId, Type, TypeDisplay};
+use crate::types::{ObjectKind, StructId, Type, TypeDisplay};
 use usim_runtime::FRAME_HEADER_SLOTS;
 use usim_stdlib as stdlib;
 
@@ -38,6 +40,19 @@ impl Strings {
     }
 }
 
+/// What lowering a callable needs from the whole program.
+struct Context<'a> {
+    program: &'a Program,
+    global_slots: &'a [u32],
+    /// Per object definition, the index of its first entry in the runtime's
+    /// object table (a family's members follow it).
+    object_bases: &'a [u32],
+    /// The vars some condition reads: their stores get the write barrier.
+    watched: &'a BTreeSet<u32>,
+    /// Per callable, the vars it reads (through the `fn`s it calls too).
+    reads: &'a [BTreeSet<u32>],
+}
+
 /// Lowers a checked program. Features whose runtime support has not landed yet
 /// are reported as diagnostics rather than miscompiled.
 pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
@@ -58,16 +73,32 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
             scalar: is_scalar(&g.ty).then(|| scalar_of(&g.ty)),
         });
     }
+    let (objects, object_bases) = objects(program);
+    let reads = conditions::callable_reads(program);
+    let watched = conditions::watched_vars(program, &reads);
+    let context = Context {
+        program,
+        global_slots: &global_slots,
+        object_bases: &object_bases,
+        watched: &watched,
+        reads: &reads,
+    };
     let mut functions = Vec::new();
+    let mut predicates = Vec::new();
     let mut diagnostics = Vec::new();
     for callable in &program.callables {
-        let mut lowerer = FnLowerer::new(program, callable, &mut strings, &global_slots);
+        let mut lowerer = FnLowerer::new(&context, callable, &mut strings, &mut predicates);
         lowerer.lower_body(&callable.body);
         diagnostics.append(&mut lowerer.diagnostics);
         functions.push(lowerer.finish());
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
+    }
+    let mut conditions = Vec::new();
+    for (function, condition) in predicates {
+        functions.push(function);
+        conditions.push(condition);
     }
     let roots = program
         .roots
@@ -93,14 +124,77 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
             Some((p.name.clone(), value))
         })
         .collect();
-    Ok(ir::Module { params, functions, globals, globals_init, strings: strings.list, roots, horizon: program.horizon })
+    Ok(ir::Module {
+        params,
+        objects,
+        conditions,
+        functions,
+        globals,
+        globals_init,
+        strings: strings.list,
+        roots,
+        horizon: program.horizon,
+    })
 }
 
-/// Where `break` and `continue` of a loop go, and how many scopes were open at it.
+/// The runtime's object table: an entry per object, and per member of a
+/// family (`pumps[0]`, ...); and each definition's first entry.
+fn objects(program: &Program) -> (Vec<ir::Object>, Vec<u32>) {
+    use usim_runtime::ObjectKindSpec as Spec;
+    let mut objects = Vec::new();
+    let mut bases = Vec::new();
+    for def in &program.objects {
+        let option = |name: &str| def.options.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let number = |name: &str| {
+            option(name).map(|v| match v {
+                crate::program::Value::Int(n) => n as f64,
+                crate::program::Value::Float(f) => f,
+                _ => 0.0,
+            })
+        };
+        let int = |name: &str| match option(name) {
+            Some(crate::program::Value::Int(n)) => Some(n.max(1) as u64),
+            _ => None,
+        };
+        let kind = match &def.kind {
+            ObjectKind::Lock => Spec::Lock {
+                capacity: int("capacity").unwrap_or(1),
+                preemptive: matches!(option("preemptive"), Some(crate::program::Value::Bool(true))),
+            },
+            ObjectKind::Channel(item) => Spec::Channel { item_slots: program.width(item) },
+            ObjectKind::Queue(item) => Spec::Queue { capacity: int("capacity"), item_slots: program.width(item) },
+            ObjectKind::Resource => {
+                let capacity = number("capacity").unwrap_or(f64::INFINITY);
+                Spec::Resource { capacity, level: number("level").unwrap_or(0.0).min(capacity) }
+            }
+        };
+        bases.push(objects.len() as u32);
+        match def.family {
+            None => objects.push(ir::Object { name: def.name.clone(), kind }),
+            Some(len) => {
+                for member in 0..len {
+                    objects.push(ir::Object { name: format!("{}[{member}]", def.name), kind: kind.clone() });
+                }
+            }
+        }
+    }
+    (objects, bases)
+}
+
+/// A block the lowering is inside of that must be undone on every way out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Region {
+    /// A `scope`: leaving it waits for its children.
+    Scope,
+    /// A held lock, a borrowed amount or an armed `until`.
+    Held(HeldBlock),
+}
+
+/// Where `break` and `continue` of a loop go, and how many regions were open at it.
 struct LoopTarget {
     exit: BlockId,
     next: BlockId,
-    scopes: usize,
+    regions: usize,
 }
 
 /// What an `await` produced, available in the block after the resumption.
@@ -112,8 +206,11 @@ enum AwaitValue {
 
 struct FnLowerer<'a> {
     program: &'a Program,
+    context: &'a Context<'a>,
     callable: &'a CallableDef,
     strings: &'a mut Strings,
+    /// The predicates of the conditions lowered so far, and the conditions.
+    predicates: &'a mut Vec<(ir::Function, ir::Condition)>,
     global_slots: &'a [u32],
     local_slots: Vec<u32>,
     slots: Vec<SlotRange>,
@@ -126,7 +223,11 @@ struct FnLowerer<'a> {
     states: Vec<BlockId>,
     current: BlockId,
     loops: Vec<LoopTarget>,
-    open_scopes: usize,
+    /// The blocks open at the current point, outermost first: the static
+    /// twin of the runtime's cleanup stack.
+    regions: Vec<Region>,
+    /// Lowering a condition's predicate: it returns a bool and never waits.
+    is_predicate: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -143,13 +244,21 @@ fn is_scalar(ty: &Type) -> bool {
 }
 
 impl<'a> FnLowerer<'a> {
-    fn new(program: &'a Program, callable: &'a CallableDef, strings: &'a mut Strings, global_slots: &'a [u32]) -> Self {
+    fn new(
+        context: &'a Context<'a>,
+        callable: &'a CallableDef,
+        strings: &'a mut Strings,
+        predicates: &'a mut Vec<(ir::Function, ir::Condition)>,
+    ) -> Self {
+        let program = context.program;
         let struct_names = program.struct_names();
         let mut lowerer = FnLowerer {
             program,
+            context,
             callable,
             strings,
-            global_slots,
+            predicates,
+            global_slots: context.global_slots,
             local_slots: vec![0; callable.locals.len()],
             slots: Vec::new(),
             frame_slots: FRAME_HEADER_SLOTS,
@@ -161,7 +270,8 @@ impl<'a> FnLowerer<'a> {
             states: Vec::new(),
             current: BlockId(0),
             loops: Vec::new(),
-            open_scopes: 0,
+            regions: Vec::new(),
+            is_predicate: false,
             diagnostics: Vec::new(),
         };
         let show = |ty: &Type| TypeDisplay { ty, struct_names: &struct_names }.to_string();
@@ -229,6 +339,7 @@ impl<'a> FnLowerer<'a> {
         ir::Function {
             name: self.callable.name.clone(),
             is_process: self.callable.is_process,
+            is_predicate: false,
             frame_slots: self.frame_slots,
             param_slots: self.param_slots,
             result_start: self.result_start,
@@ -335,5 +446,17 @@ impl<'a> FnLowerer<'a> {
 
     fn scope_exit(&mut self) {
         self.recheck_wait(|_| WaitOp::ScopeExit);
+    }
+
+    /// Leaves the regions above the first `keep` (for `break`, `continue`,
+    /// `return`), innermost first: scopes wait for their children, held
+    /// blocks let go.
+    fn exit_regions(&mut self, keep: usize) {
+        for index in (keep..self.regions.len()).rev() {
+            match self.regions[index] {
+                Region::Scope => self.scope_exit(),
+                Region::Held(block) => self.emit(Inst::BlockEnd { block }),
+            }
+        }
     }
 }

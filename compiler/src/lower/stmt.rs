@@ -63,14 +63,12 @@ impl FnLowerer<'_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 let Some(target) = self.loops.last() else { return };
-                let (dest, scopes) = if matches!(stmt.kind, StmtKind::Break) {
-                    (target.exit, target.scopes)
+                let (dest, regions) = if matches!(stmt.kind, StmtKind::Break) {
+                    (target.exit, target.regions)
                 } else {
-                    (target.next, target.scopes)
+                    (target.next, target.regions)
                 };
-                for _ in scopes..self.open_scopes {
-                    self.scope_exit();
-                }
+                self.exit_regions(regions);
                 self.terminate(Terminator::Jump(dest));
             }
             StmtKind::Return(value) => {
@@ -78,9 +76,7 @@ impl FnLowerer<'_> {
                     let dst = Place::frame(self.result_start);
                     self.assign_into(value, dst);
                 }
-                for _ in 0..self.open_scopes {
-                    self.scope_exit();
-                }
+                self.exit_regions(0);
                 self.terminate(Terminator::Return);
             }
             StmtKind::Print(s) => {
@@ -95,9 +91,9 @@ impl FnLowerer<'_> {
             StmtKind::Every { period, body } => self.every(period, body),
             StmtKind::Scope { body } => {
                 self.emit(Inst::ScopeEnter);
-                self.open_scopes += 1;
+                self.regions.push(Region::Scope);
                 self.block(body);
-                self.open_scopes -= 1;
+                self.regions.pop();
                 self.scope_exit();
             }
             StmtKind::Cancel(handle) => {
@@ -119,14 +115,16 @@ impl FnLowerer<'_> {
                 }
             },
             StmtKind::Record { .. } => self.unsupported("`record`", stmt.span),
-            StmtKind::With { .. } => self.unsupported("`with`", stmt.span),
-            StmtKind::Until { .. } => self.unsupported("`until`", stmt.span),
-            StmtKind::Select { .. } => self.unsupported("`select`", stmt.span),
+            StmtKind::With { target, amount, priority, body } => {
+                self.with_block(target, amount.as_ref(), priority.as_ref(), body)
+            }
+            StmtKind::Until { trigger, body } => self.until_block(trigger, body),
+            StmtKind::Select { arms } => self.select(arms),
         }
     }
 
     pub(super) fn loop_body(&mut self, body: &Block<Type>, exit: BlockId, next: BlockId) {
-        self.loops.push(LoopTarget { exit, next, scopes: self.open_scopes });
+        self.loops.push(LoopTarget { exit, next, regions: self.regions.len() });
         self.block(body);
         self.loops.pop();
         self.terminate(Terminator::Jump(next));
@@ -152,7 +150,7 @@ impl FnLowerer<'_> {
             }
             ForIter::Each(array) => {
                 let Type::Array(elem, len) = &array.ty else {
-                    self.unsupported("looping over a channel or queue", span);
+                    self.receive_loop(array, body, var);
                     return;
                 };
                 let width = self.program.width(elem);
@@ -257,6 +255,20 @@ impl FnLowerer<'_> {
     }
 
     pub(super) fn assign(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
+        self.assign_value(target, op, value);
+        // The write barrier: a store to a var some condition reads tells the runtime.
+        let mut root = target;
+        while let ExprKind::Field(inner, _) | ExprKind::Index(inner, _) = &root.kind {
+            root = inner;
+        }
+        if let ExprKind::Global(var) = root.kind {
+            if self.context.watched.contains(&var) {
+                self.emit(Inst::VarWritten { var });
+            }
+        }
+    }
+
+    fn assign_value(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
         if op == AssignOp::Set {
             if let ExprKind::Await(inner) = &value.kind {
                 // Await first: a place's dynamic index must not live across the suspension.
@@ -367,10 +379,7 @@ impl FnLowerer<'_> {
                 }
                 AwaitValue::Slots(dst, width)
             }
-            _ => {
-                self.unsupported("awaiting a queue, channel, resource or condition", inner.span);
-                AwaitValue::None
-            }
+            _ => self.await_interaction(inner),
         }
     }
 

@@ -10,30 +10,26 @@ impl BodyChecker<'_, '_> {
             ExprKind::Await(inner) => {
                 self.require_process("`await`", e.span);
                 let inner = self.awaitable(inner);
-                let ty = match &inner.ty {
-                    Type::Proc(ret) => (**ret).clone(),
-                    other
-                        if matches!(
-                            inner.kind,
-                            ExprKind::Method { .. } | ExprKind::Object(_) | ExprKind::Index(..)
-                        ) =>
-                    {
-                        match other {
-                            Type::Object(ObjectKind::Channel(t)) => (**t).clone(),
-                            _ => other.clone(),
-                        }
-                    }
-                    Type::Error => Type::Error,
-                    _ => Type::Unit,
-                };
-                typed(ExprKind::Await(Box::new(inner)), e.span, ty)
+                self.awaited(inner, e.span)
             }
             _ => self.expr(e),
         }
     }
 
-    /// The operand of `await` (or the trigger of `until`): typed with the type of the
-    /// thing waited on; `await_or_expr` turns it into the result type.
+    /// `await inner`, typed with what the wait gives: a process's return
+    /// value, the item got, the message received, or nothing.
+    pub(super) fn awaited(&mut self, inner: TExpr, span: Span) -> TExpr {
+        let ty = match (&inner.kind, &inner.ty) {
+            (_, Type::Proc(ret)) => (**ret).clone(),
+            (ExprKind::ObjectOp { op: ObjectOp::QueueGet | ObjectOp::ChannelRecv, .. }, ty) => ty.clone(),
+            (_, Type::Error) => Type::Error,
+            _ => Type::Unit,
+        };
+        typed(ExprKind::Await(Box::new(inner)), span, ty)
+    }
+
+    /// The operand of `await` (or the trigger of `until`, or a `select` arm
+    /// head): typed with what the wait gives (see [`Self::awaited`]).
     pub(super) fn awaitable(&mut self, e: &Expr<()>) -> TExpr {
         match &e.kind {
             ExprKind::Call { callee, args }
@@ -50,12 +46,51 @@ impl BodyChecker<'_, '_> {
             }
             ExprKind::Instant => typed(ExprKind::Instant, e.span, Type::Unit),
             ExprKind::Paren(inner) => self.awaitable(inner),
+            ExprKind::Method { receiver, name, args } => {
+                let op = self.method(receiver, name, args, e.span);
+                if let ExprKind::ObjectOp { op: kind, .. } = &op.kind {
+                    if !kind.waits() {
+                        let d = Diagnostic::error(
+                            "E0230",
+                            format!("`.{}(..)` never waits, so it cannot be awaited", name.name),
+                            e.span,
+                        )
+                        .with_label("nothing to wait for")
+                        .with_note(if *kind == ObjectOp::ChannelSend {
+                            "a send never suspends: write `ch.send(x)` without `await`"
+                        } else {
+                            "drop the `await`: the value is there at once"
+                        });
+                        self.error(d);
+                    }
+                } else if op.ty != Type::Error {
+                    let d = Diagnostic::error("E0217", format!("cannot await {}", self.describe(&op.ty)), op.span)
+                        .with_label("not something to wait for");
+                    self.error(d);
+                }
+                op
+            }
             _ => {
                 let inner = self.expr(e);
                 match &inner.ty {
-                    Type::Proc(_) | Type::Error => {}
-                    Type::Object(ObjectKind::Channel(_)) => {}
-                    _ if matches!(inner.kind, ExprKind::Method { .. }) => {}
+                    Type::Proc(_) | Type::Error => inner,
+                    Type::Object(ObjectKind::Channel(t)) => {
+                        let t = (**t).clone();
+                        let span = inner.span;
+                        typed(ExprKind::ObjectOp { op: ObjectOp::ChannelRecv, object: Box::new(inner), args: vec![] }, span, t)
+                    }
+                    Type::Object(kind) => {
+                        let (what, how) = match kind {
+                            ObjectKind::Lock => ("a lock", "acquire it with `with name { ... }`"),
+                            ObjectKind::Queue(_) => ("a queue", "take an item with `await name.get()`"),
+                            _ => ("a resource", "take an amount with `await name.get(amount)`"),
+                        };
+                        let d = Diagnostic::error("E0217", format!("cannot await {what} itself"), inner.span)
+                            .with_label("not something to wait for")
+                            .with_note(how);
+                        self.error(d);
+                        error_expr(inner.span)
+                    }
                     Type::Bool => {
                         if !reads_global(&inner) {
                             let d = Diagnostic::error(
@@ -67,15 +102,17 @@ impl BodyChecker<'_, '_> {
                             .with_note("an awaited condition is re-checked when a global `var` it reads is written");
                             self.error(d);
                         }
+                        let span = inner.span;
+                        typed(ExprKind::Condition(Box::new(inner)), span, Type::Unit)
                     }
                     other => {
                         let d = Diagnostic::error("E0217", format!("cannot await {}", self.describe(other)), inner.span)
                             .with_label("not something to wait for")
                             .with_note("await a `delay(..)`, `at(..)`, `instant`, a process handle, a queue or channel operation, or a bool condition over global vars");
                         self.error(d);
+                        inner
                     }
                 }
-                inner
             }
         }
     }
@@ -137,7 +174,22 @@ impl BodyChecker<'_, '_> {
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, span),
             ExprKind::Call { callee, args } => self.call(callee, args, span),
-            ExprKind::Method { receiver, name, args } => self.method(receiver, name, args, span),
+            ExprKind::Method { receiver, name, args } => {
+                let op = self.method(receiver, name, args, span);
+                if let ExprKind::ObjectOp { op: kind, object, .. } = &op.kind {
+                    if kind.waits() {
+                        let shown = match &object.kind {
+                            ExprKind::Object(i) => self.ck.program.objects[*i as usize].name.clone(),
+                            _ => "name".to_string(),
+                        };
+                        let d = Diagnostic::error("E0229", format!("`.{}(..)` may wait, so it must be awaited", name.name), span)
+                            .with_label("not awaited")
+                            .with_note(format!("write `await {shown}.{}(..)`", name.name));
+                        self.error(d);
+                    }
+                }
+                op
+            }
             ExprKind::Field(inner, field) => {
                 let inner = self.expr(inner);
                 match &inner.ty {
@@ -471,7 +523,7 @@ impl BodyChecker<'_, '_> {
 
     pub(super) fn method(&mut self, receiver: &Expr<()>, name: &Ident, args: &[Expr<()>], span: Span) -> TExpr {
         let receiver = self.expr(receiver);
-        let (params, ret): (Vec<Type>, Type) = match (&receiver.ty, name.name.as_str()) {
+        let (op, params, ret): (ObjectOp, Vec<Type>, Type) = match (&receiver.ty, name.name.as_str()) {
             (Type::Error, _) => {
                 for a in args {
                     self.expr(a);
@@ -484,16 +536,29 @@ impl BodyChecker<'_, '_> {
                 }
                 return typed(ExprKind::Int(*len as i64), span, Type::Int);
             }
-            (Type::Object(ObjectKind::Queue(_)), "len") => (vec![], Type::Int),
-            (Type::Object(ObjectKind::Queue(t)), "get") => (vec![], (**t).clone()),
-            (Type::Object(ObjectKind::Queue(t)), "put") => (vec![(**t).clone()], Type::Unit),
-            (Type::Object(ObjectKind::Channel(t)), "send") => (vec![(**t).clone()], Type::Unit),
-            (Type::Object(ObjectKind::Resource), "get" | "put") => (vec![Type::Float], Type::Unit),
-            (Type::Object(ObjectKind::Resource), "level") => (vec![], Type::Float),
+            (Type::Object(ObjectKind::Queue(_)), "len") => (ObjectOp::QueueLen, vec![], Type::Int),
+            (Type::Object(ObjectKind::Queue(t)), "get") => (ObjectOp::QueueGet, vec![], (**t).clone()),
+            (Type::Object(ObjectKind::Queue(t)), "put") => (ObjectOp::QueuePut, vec![(**t).clone()], Type::Unit),
+            (Type::Object(ObjectKind::Channel(t)), "send") => (ObjectOp::ChannelSend, vec![(**t).clone()], Type::Unit),
+            (Type::Object(ObjectKind::Resource), "get") => (ObjectOp::ResourceGet, vec![Type::Float], Type::Unit),
+            (Type::Object(ObjectKind::Resource), "put") => (ObjectOp::ResourcePut, vec![Type::Float], Type::Unit),
+            (Type::Object(ObjectKind::Resource), "level") => (ObjectOp::ResourceLevel, vec![], Type::Float),
             (other, method) => {
-                let d =
+                let hint = match (other, method) {
+                    (Type::Object(ObjectKind::Channel(_)), "get") => {
+                        Some("a channel broadcasts: receive the next message with `await name`")
+                    }
+                    (Type::Object(ObjectKind::Channel(_)), "put") => Some("a channel broadcasts: write `name.send(x)`"),
+                    (Type::Object(ObjectKind::Queue(_)), "send") => Some("put an item in a queue with `await name.put(x)`"),
+                    (Type::Object(ObjectKind::Lock), _) => Some("a lock is acquired with `with name { ... }`"),
+                    _ => None,
+                };
+                let mut d =
                     Diagnostic::error("E0224", format!("{} has no method `{method}`", self.describe(other)), name.span)
                         .with_label("unknown method");
+                if let Some(hint) = hint {
+                    d = d.with_note(hint);
+                }
                 self.error(d);
                 for a in args {
                     self.expr(a);
@@ -503,7 +568,7 @@ impl BodyChecker<'_, '_> {
         };
         let params: Vec<(String, Type)> = params.into_iter().map(|t| (String::new(), t)).collect();
         let args = self.call_args(&name.name, &params, args, span);
-        typed(ExprKind::Method { receiver: Box::new(receiver), name: name.clone(), args }, span, ret)
+        typed(ExprKind::ObjectOp { op, object: Box::new(receiver), args }, span, ret)
     }
 
     pub(super) fn struct_lit(&mut self, name: &Ident, fields: &[(Ident, Expr<()>)], span: Span) -> TExpr {

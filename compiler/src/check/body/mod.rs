@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use super::{arity_error, closest, Checker, GlobalName};
 use crate::ast::{
-    AssignOp, BinOp, Block, Callable, Expr, ExprKind, ForIter, Ident, LocalId, SelectArm, SelectHead, Stmt, StmtKind,
-    StrLit, StrPart, UnOp,
+    AssignOp, BinOp, Block, Callable, Expr, ExprKind, ForIter, Ident, LocalId, ObjectOp, SelectArm, SelectHead, Stmt,
+    StmtKind, StrLit, StrPart, UnOp,
 };
 use crate::diagnostic::Diagnostic;
 use crate::program::{CallableDef, LocalDef, Value};

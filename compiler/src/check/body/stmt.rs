@@ -150,6 +150,18 @@ impl BodyChecker<'_, '_> {
             StmtKind::Until { trigger, body } => {
                 self.require_process("use `until`", span);
                 let trigger = self.awaitable(trigger);
+                if let ExprKind::ObjectOp { op, .. } = &trigger.kind {
+                    if op.takes_or_gives() {
+                        let d = Diagnostic::error(
+                            "E0231",
+                            "`until` cannot wait on a `get` or `put`: the item or amount it took would be lost",
+                            trigger.span,
+                        )
+                        .with_label("an interrupt cannot carry an item")
+                        .with_note("wait for it in a `select` arm instead, e.g. `select { let x = await q.get() => { ... } ... }`");
+                        self.error(d);
+                    }
+                }
                 StmtKind::Until { trigger, body: self.block(body) }
             }
             StmtKind::Select { arms } => {
@@ -175,6 +187,7 @@ impl BodyChecker<'_, '_> {
                         | ExprKind::CallFn { .. }
                         | ExprKind::CallBuiltin { .. }
                         | ExprKind::Method { .. }
+                        | ExprKind::ObjectOp { .. }
                 ) && e.ty != Type::Error
                 {
                     self.error(
@@ -197,6 +210,12 @@ impl BodyChecker<'_, '_> {
         let target = self.expr(target);
         let amount = amount.as_ref().map(|a| self.expect(a, &Type::Float));
         let priority = priority.as_ref().map(|p| self.expect(p, &Type::Int));
+        if let (Type::Object(ObjectKind::Resource), Some(p)) = (&target.ty, &priority) {
+            let d = Diagnostic::error("E0222", "a resource serves its getters in order; it takes no priority", p.span)
+                .with_label("remove the priority")
+                .with_note("priorities order the requests of a lock");
+            self.error(d);
+        }
         match (&target.ty, &amount) {
             (Type::Object(ObjectKind::Lock), None)
             | (Type::Object(ObjectKind::Resource), Some(_))
@@ -228,15 +247,20 @@ impl BodyChecker<'_, '_> {
                 SelectHead::With { target, amount, priority }
             }
             SelectHead::Let { name, value, .. } => {
-                let value = self.await_or_expr(value);
-                if !matches!(value.kind, ExprKind::Await(_)) {
-                    self.error(Diagnostic::error(
-                        "E0217",
-                        "a `select` arm waits: write `let x = await ...`",
+                // The grammar took the `await` of `let x = await e`: `value` is `e`.
+                let inner = self.awaitable(value);
+                let value = self.awaited(inner, value.span);
+                if !is_value_type(&value.ty) && value.ty != Type::Error {
+                    let d = Diagnostic::error(
+                        "E0201",
+                        format!("this wait gives no value to bind to `{}`", name.name),
                         value.span,
-                    ));
+                    )
+                    .with_label(format!("this is {}", self.describe(&value.ty)))
+                    .with_note("write the arm as `await ... => { ... }`");
+                    self.error(d);
                 }
-                let local = self.declare(name, value.ty.clone(), true);
+                let local = self.declare(name, value.ty.clone(), false);
                 SelectHead::Let { name: name.clone(), value, local: Some(local) }
             }
             SelectHead::Await(e) => SelectHead::Await(self.awaitable(e)),

@@ -1,0 +1,315 @@
+//! Registrations and the cleanup stack: how a process waits on one or more
+//! things at once, how one of them completes and withdraws its siblings, and
+//! how blocks are unwound when an `until` fires, a preemption hits or a
+//! process is cancelled.
+//!
+//! Every registration has its own token (per slot, never reused). An entry
+//! naming it in an event list or an object's queue is live only while the
+//! process still holds the registration, so withdrawing is dropping it from
+//! [`crate::process::Process::regs`]: a withdrawn `get` never takes an item,
+//! a withdrawn lock request never acquires, a withdrawn `put` never inserts.
+//!
+//! What a registration means depends on the mode the running process is in
+//! when it makes it ([`Mode`]): a plain wait, an arm of a `select`, or the
+//! trigger of an `until`.
+
+use crate::abi::{
+    HOST_CONTINUE, HOST_REDISPATCH, HOST_REGISTERED, HOST_SUSPENDED, RESUME_INTERRUPTED, SLOT_RESUME_REASON,
+    SLOT_STATE,
+};
+use crate::events::Wakeup;
+use crate::process::{Cause, Reg, RegOn, Record, RunState, Waiter, NOT_A_TRIGGER};
+use crate::Runtime;
+
+/// How the running process's next registration is meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A plain wait: registering suspends the process.
+    Single,
+    /// Inside a `select`: registrations are arms of `group`; `arms` counts
+    /// those made so far, so the next one's arm index.
+    Select { group: u64, arms: u32 },
+    /// The trigger of the `until` whose record is `record`.
+    Trigger { record: u32 },
+}
+
+impl Runtime {
+    /// The slot of the running process; an internal error if none runs.
+    pub(crate) fn running(&mut self, what: &str) -> Option<u32> {
+        if self.current.is_none() {
+            self.internal_error(&format!("{what} while no process was running"));
+        }
+        self.current
+    }
+
+    /// Registers `on` for the running process in the current mode, and
+    /// returns the registration and the host result for it: suspended (a
+    /// plain wait), registered (a `select` arm) or continue (an armed trigger).
+    pub(crate) fn register(&mut self, slot: u32, on: RegOn) -> (Reg, u32) {
+        let now = self.queue.now();
+        let mode = self.mode;
+        let process = self.procs.get_mut(slot);
+        let token = process.next_token();
+        let (reg, code) = match mode {
+            Mode::Single => {
+                process.since = now;
+                process.state = RunState::Suspended;
+                (Reg { token, group: token, arm: 0, trigger: NOT_A_TRIGGER, on }, HOST_SUSPENDED)
+            }
+            Mode::Select { group, arms } => {
+                if arms == 0 {
+                    process.since = now;
+                }
+                self.mode = Mode::Select { group, arms: arms + 1 };
+                (Reg { token, group, arm: arms, trigger: NOT_A_TRIGGER, on }, HOST_REGISTERED)
+            }
+            Mode::Trigger { record } => {
+                if let Some(Record::Until { trigger, .. }) = process.records.get_mut(record as usize) {
+                    *trigger = token;
+                }
+                self.mode = Mode::Single;
+                (Reg { token, group: token, arm: 0, trigger: record, on }, HOST_CONTINUE)
+            }
+        };
+        process.regs.push(reg);
+        (reg, code)
+    }
+
+    /// The running process's wait completed at once (an item was there, a
+    /// unit free, the condition held). In a `select` this arm wins: the arms
+    /// registered before it are withdrawn and those after it are never
+    /// tried. As an `until` trigger, the block is ready on entry: its body is
+    /// skipped.
+    pub(crate) fn ready_now(&mut self, slot: u32) -> u32 {
+        match self.mode {
+            Mode::Single => HOST_CONTINUE,
+            Mode::Select { group, arms } => {
+                self.mode = Mode::Single;
+                let process = self.procs.get_mut(slot);
+                process.regs.retain(|reg| reg.group != group);
+                process.frame.write(SLOT_RESUME_REASON as usize, u64::from(arms));
+                HOST_CONTINUE
+            }
+            Mode::Trigger { record } => {
+                self.mode = Mode::Single;
+                let cont = self.continuation(slot, record);
+                self.unwind(slot, record as usize);
+                let process = self.procs.get_mut(slot);
+                process.frame.write(SLOT_STATE as usize, u64::from(cont));
+                process.frame.write(SLOT_RESUME_REASON as usize, RESUME_INTERRUPTED);
+                HOST_REDISPATCH
+            }
+        }
+    }
+
+    /// At a suspension point of the running process: an interrupt that is
+    /// pending takes effect here. Unwinds to the interrupted block, stores
+    /// its continuation and returns [`HOST_REDISPATCH`]; `None` otherwise.
+    #[inline]
+    pub(crate) fn take_pending(&mut self, slot: u32) -> Option<u32> {
+        let record = self.procs.get(slot).pending?;
+        self.mode = Mode::Single;
+        let cont = self.continuation(slot, record);
+        self.unwind(slot, record as usize);
+        let process = self.procs.get_mut(slot);
+        process.pending = None;
+        process.frame.write(SLOT_STATE as usize, u64::from(cont));
+        process.frame.write(SLOT_RESUME_REASON as usize, RESUME_INTERRUPTED);
+        Some(HOST_REDISPATCH)
+    }
+
+    /// The state a process continues at when the block of `record` is interrupted.
+    fn continuation(&self, slot: u32, record: u32) -> u32 {
+        match self.procs.get(slot).records.get(record as usize) {
+            Some(Record::Until { cont, .. } | Record::Lock { cont, .. }) => *cont,
+            _ => 0,
+        }
+    }
+
+    /// The live registration a waiter entry names, if any.
+    #[inline]
+    pub(crate) fn live_reg(&self, waiter: Waiter) -> Option<Reg> {
+        let process = self.procs.get(waiter.slot);
+        if process.pid == 0 || process.ended {
+            return None;
+        }
+        let index = process.reg_index(waiter.token)?;
+        Some(process.regs[index])
+    }
+
+    /// A registration completed during another process's step (a hand-over)
+    /// or at a var write: an ordinary wait wakes its process, a trigger
+    /// interrupts it. The registration must be live.
+    pub(crate) fn fire(&mut self, waiter: Waiter, reg: Reg) {
+        if reg.is_trigger() {
+            self.interrupt(waiter.slot, reg.trigger, false);
+        } else {
+            self.complete(waiter.slot, reg);
+            self.wake(waiter.slot);
+        }
+    }
+
+    /// Completes an ordinary registration of a suspended process: the other
+    /// registrations of its wait are withdrawn now, and the resume reason is
+    /// the arm that won. The caller schedules the process (or runs it, for a
+    /// timer at its own event).
+    pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
+        let process = self.procs.get_mut(slot);
+        process.regs.retain(|other| other.group != reg.group);
+        process.frame.write(SLOT_RESUME_REASON as usize, u64::from(reg.arm));
+        process.cause = Cause::Completed(reg.on);
+    }
+
+    /// Schedules the process in `slot` to resume now, after everything already due.
+    pub(crate) fn wake(&mut self, slot: u32) {
+        let process = self.procs.get_mut(slot);
+        process.state = RunState::Woken;
+        let token = process.next_token();
+        process.resume = token;
+        self.queue.schedule_now(Wakeup { slot, token });
+    }
+
+    /// The block of `record` in the process in `slot` is interrupted (its
+    /// `until` fired, or its lock unit was preempted). A suspended process
+    /// is unwound to after the block at once, and woken, unless this is its
+    /// own timer event (`at_own_event`), when the caller runs it. A process
+    /// that runs, or was handed something and has not resumed yet, keeps
+    /// the interrupt pending until its next suspension point: an interrupt
+    /// never undoes a hand-over. Returns whether the caller must run it now.
+    pub(crate) fn interrupt(&mut self, slot: u32, record: u32, at_own_event: bool) -> bool {
+        let process = self.procs.get_mut(slot);
+        if process.state != RunState::Suspended {
+            process.pending = Some(process.pending.map_or(record, |pending| pending.min(record)));
+            return false;
+        }
+        // The current wait lies inside the block: withdraw it first.
+        process.regs.retain(|reg| reg.is_trigger());
+        self.continue_after(slot, record);
+        if at_own_event {
+            true
+        } else {
+            self.wake(slot);
+            false
+        }
+    }
+
+    /// Unwinds the blocks from `record` up and stores the state after that
+    /// block as the one to resume at, with reason "interrupted".
+    pub(crate) fn continue_after(&mut self, slot: u32, record: u32) {
+        let cont = self.continuation(slot, record);
+        self.unwind(slot, record as usize);
+        let process = self.procs.get_mut(slot);
+        process.frame.write(SLOT_STATE as usize, u64::from(cont));
+        process.frame.write(SLOT_RESUME_REASON as usize, RESUME_INTERRUPTED);
+        process.cause = Cause::Interrupted;
+    }
+
+    /// Pops the cleanup records of `slot` down to `keep` of them, innermost
+    /// first, undoing each: the children of a scope are cancelled, a lock
+    /// unit released, a borrowed amount given back, a trigger withdrawn.
+    /// Each release hands over as usual.
+    pub(crate) fn unwind(&mut self, slot: u32, keep: usize) {
+        loop {
+            let process = self.procs.get_mut(slot);
+            if process.records.len() <= keep {
+                break;
+            }
+            let Some(record) = process.records.pop() else { break };
+            match record {
+                Record::Scope { level } => {
+                    self.cancel_descendants(slot, level as usize);
+                    let process = self.procs.get_mut(slot);
+                    process.open_scopes = process.open_scopes.min(level as usize);
+                }
+                Record::Lock { object, serial, taken, .. } => {
+                    if !taken {
+                        self.release_lock(object, serial);
+                    }
+                }
+                Record::Borrow { object, amount } => self.give_back(object, amount),
+                Record::Until { trigger, .. } => {
+                    self.procs.get_mut(slot).regs.retain(|reg| reg.token != trigger);
+                }
+            }
+        }
+        let process = self.procs.get_mut(slot);
+        if process.pending.is_some_and(|pending| pending as usize >= process.records.len()) {
+            process.pending = None;
+        }
+    }
+
+    /// Pops the innermost record of the running process at the normal end of
+    /// its block (or a `break`/`return` through it) and undoes it; it must be
+    /// of the kind `expected` names. False after an internal error.
+    pub(crate) fn end_block(&mut self, expected: &str) -> bool {
+        let Some(slot) = self.running("a block ended") else { return false };
+        let process = self.procs.get(slot);
+        let matches = match process.records.last() {
+            Some(Record::Lock { .. }) => expected == "with lock",
+            Some(Record::Borrow { .. }) => expected == "with resource",
+            Some(Record::Until { .. }) => expected == "until",
+            Some(Record::Scope { .. }) => expected == "scope",
+            None => false,
+        };
+        if !matches {
+            let found = match process.records.last() {
+                Some(record) => format!("{record:?}"),
+                None => "no open block".to_string(),
+            };
+            self.internal_error(&format!("the end of a `{expected}` block found {found}"));
+            return false;
+        }
+        let keep = self.procs.get(slot).records.len() - 1;
+        self.unwind(slot, keep);
+        true
+    }
+}
+
+impl Runtime {
+    /// The start of a `select`: its arms register next, in listed order.
+    pub(crate) fn select_begin(&mut self) -> u32 {
+        let Some(slot) = self.running("a select began") else { return crate::abi::HOST_ERROR };
+        if let Some(code) = self.take_pending(slot) {
+            return code;
+        }
+        let group = self.procs.get_mut(slot).next_token();
+        self.mode = Mode::Select { group, arms: 0 };
+        HOST_CONTINUE
+    }
+
+    /// No arm of the `select` was ready: the process waits on all of them.
+    pub(crate) fn select_wait(&mut self) -> u32 {
+        let Some(slot) = self.running("a select waited") else { return crate::abi::HOST_ERROR };
+        self.mode = Mode::Single;
+        let process = self.procs.get_mut(slot);
+        if !process.regs.iter().any(|reg| !reg.is_trigger()) {
+            self.internal_error("a select waited without any arm");
+            return crate::abi::HOST_ERROR;
+        }
+        process.state = RunState::Suspended;
+        HOST_SUSPENDED
+    }
+
+    /// The entry to an `until` block continuing at state `cont`: pushes its
+    /// record and makes the next registration its trigger.
+    pub(crate) fn until_enter(&mut self, cont: u32) -> u32 {
+        let Some(slot) = self.running("an until block began") else { return crate::abi::HOST_ERROR };
+        if let Some(code) = self.take_pending(slot) {
+            return code;
+        }
+        let process = self.procs.get_mut(slot);
+        let record = process.records.len() as u32;
+        process.records.push(Record::Until { cont, trigger: 0 });
+        self.mode = Mode::Trigger { record };
+        HOST_CONTINUE
+    }
+
+    /// The end of an `until` block: disarms its trigger.
+    pub(crate) fn until_exit(&mut self) -> u32 {
+        if self.end_block("until") {
+            HOST_CONTINUE
+        } else {
+            crate::abi::HOST_ERROR
+        }
+    }
+}
