@@ -376,7 +376,11 @@ impl ObjectOp {
     pub fn waits(self) -> bool {
         matches!(
             self,
-            ObjectOp::QueuePut | ObjectOp::QueueGet | ObjectOp::ChannelRecv | ObjectOp::ResourceGet | ObjectOp::ResourcePut
+            ObjectOp::QueuePut
+                | ObjectOp::QueueGet
+                | ObjectOp::ChannelRecv
+                | ObjectOp::ResourceGet
+                | ObjectOp::ResourcePut
         )
     }
 

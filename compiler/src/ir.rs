@@ -523,8 +523,15 @@ impl Module {
             writeln!(out)?;
         }
         for (i, c) in self.conditions.iter().enumerate() {
-            let vars: Vec<String> = c.vars.iter().map(|v| self.globals.get(*v as usize).map_or("?".into(), |g| g.name.clone())).collect();
-            writeln!(out, "condition {i} = {} watching [{}] ({})", self.functions[c.predicate.0 as usize].name, vars.join(", "), c.label)?;
+            let vars: Vec<String> =
+                c.vars.iter().map(|v| self.globals.get(*v as usize).map_or("?".into(), |g| g.name.clone())).collect();
+            writeln!(
+                out,
+                "condition {i} = {} watching [{}] ({})",
+                self.functions[c.predicate.0 as usize].name,
+                vars.join(", "),
+                c.label
+            )?;
         }
         if !self.conditions.is_empty() {
             writeln!(out)?;

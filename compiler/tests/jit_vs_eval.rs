@@ -599,7 +599,7 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
     let outcome = run(
         compiled.program(),
-        RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(sink.clone()) },
+        RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(sink.clone()), trace: false },
     );
     let output = String::from_utf8(sink.bytes()).map_err(|e| e.to_string())?;
     Ok(Ran { output, error: outcome.error.map(|e| e.message) })

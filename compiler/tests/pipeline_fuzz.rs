@@ -1890,7 +1890,7 @@ fn guard<T>(stage: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 fn run_once(program: &usim_runtime::Program, seed: u64, tie_order: TieOrder) -> Result<Ran, String> {
-    run_until(program, seed, tie_order, program.horizon)
+    run_until(program, seed, tie_order, program.horizon())
 }
 
 fn run_until(
@@ -1900,7 +1900,7 @@ fn run_until(
     horizon: Option<f64>,
 ) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
-    let config = RunConfig { seed, horizon, tie_order, output: Box::new(sink.clone()) };
+    let config = RunConfig { seed, horizon, tie_order, output: Box::new(sink.clone()), trace: false };
     let outcome = guard("run", || run(program, config))?;
     let output = sink.bytes();
     Ok(Ran { outcome, output })
@@ -1952,7 +1952,7 @@ fn pipeline(src: &str, padded: Option<&str>, seed: u64) -> Result<Summary, Strin
     }
     let (compiled, _warnings) = guard("compile", || compile_source(src, &[], false))?.map_err(describe_failure)?;
     let program = compiled.program();
-    let horizon = program.horizon.ok_or("[no-horizon] the model has `until` but the program has no horizon")?;
+    let horizon = program.horizon().ok_or("[no-horizon] the model has `until` but the program has no horizon")?;
     let a = run_once(program, seed, TieOrder::Fifo)?;
     check_ending(src, horizon, &a)?;
     let b = run_once(program, seed, TieOrder::Fifo)?;

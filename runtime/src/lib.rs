@@ -72,7 +72,9 @@ pub use host::*;
 pub use host_abi::{AbiType, HostFn};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
-pub use program::{ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder};
+pub use program::{
+    ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder,
+};
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;
 pub use run::run;

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 use crate::abi::{HOST_CONTINUE, HOST_ERROR};
-use crate::process::{Cause, Process, RegOn, Record, RunState, Waiter, NO_DEST};
+use crate::process::{Cause, Process, Record, RegOn, RunState, Waiter, NO_DEST};
 use crate::program::{ObjectKindSpec, ObjectSpec};
 use crate::Runtime;
 
@@ -450,7 +450,9 @@ impl Runtime {
         let message = if amount.is_nan() || amount < 0.0 {
             format!("`{name}.{what}` needs an amount >= 0, got {amount}")
         } else {
-            format!("`{name}.{what}({amount})` exceeds the capacity of `{name}` ({capacity}), so it could never complete")
+            format!(
+                "`{name}.{what}({amount})` exceeds the capacity of `{name}` ({capacity}), so it could never complete"
+            )
         };
         self.raise(message, span);
         false
@@ -630,8 +632,12 @@ impl Runtime {
                     }
                 }
                 ObjectState::Queue(queue) => {
-                    if queue.put != queue.got + queue.len || queue.items.len() as u64 != queue.len * queue.width as u64 {
-                        return Err(format!("queue `{name}`: {} put, {} got, {} buffered", queue.put, queue.got, queue.len));
+                    if queue.put != queue.got + queue.len || queue.items.len() as u64 != queue.len * queue.width as u64
+                    {
+                        return Err(format!(
+                            "queue `{name}`: {} put, {} got, {} buffered",
+                            queue.put, queue.got, queue.len
+                        ));
                     }
                 }
                 ObjectState::Channel(_) => {}

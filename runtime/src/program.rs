@@ -44,12 +44,23 @@ pub struct ObjectSpec {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObjectKindSpec {
-    Lock { capacity: u64, preemptive: bool },
+    Lock {
+        capacity: u64,
+        preemptive: bool,
+    },
     /// Broadcasts messages of `item_slots` slots.
-    Channel { item_slots: u32 },
+    Channel {
+        item_slots: u32,
+    },
     /// `capacity: None` is unbounded.
-    Queue { capacity: Option<u64>, item_slots: u32 },
-    Resource { capacity: f64, level: f64 },
+    Queue {
+        capacity: Option<u64>,
+        item_slots: u32,
+    },
+    Resource {
+        capacity: f64,
+        level: f64,
+    },
 }
 
 /// An awaited condition: a native predicate over the waiting process's frame
@@ -189,9 +200,7 @@ impl<'code> Program<'code> {
                 ObjectKindSpec::Lock { capacity, .. } => capacity == 0,
                 ObjectKindSpec::Queue { capacity, .. } => capacity == Some(0),
                 ObjectKindSpec::Channel { .. } => false,
-                ObjectKindSpec::Resource { capacity, level } => {
-                    !(capacity > 0.0) || !(0.0..=capacity).contains(&level)
-                }
+                ObjectKindSpec::Resource { capacity, level } => !(capacity > 0.0) || !(0.0..=capacity).contains(&level),
             };
             if bad {
                 return Err(format!("internal error: object `{}` has an impossible capacity or level", object.name));

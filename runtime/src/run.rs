@@ -149,6 +149,7 @@ impl Runtime {
                 }
                 continue;
             }
+            self.last_step_time = self.header.now;
             if self.trace {
                 self.trace_line(wakeup.slot);
             }
@@ -250,8 +251,11 @@ impl Runtime {
     }
 
     fn outcome(&mut self, end: End, horizon: Option<f64>, audit: Option<String>) -> RunOutcome {
+        // A withdrawn wait is not an event: without a horizon the run ends at
+        // the last step that ran, not at a stale wake-up popped after it.
         let end_time = match (end, horizon) {
             (End::Exhausted | End::Horizon, Some(horizon)) => horizon,
+            (End::Exhausted, None) => self.last_step_time,
             _ => self.header.now,
         };
         RunOutcome {

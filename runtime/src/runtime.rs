@@ -7,8 +7,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::abi::{decode_span, Header, StepFn, NO_SPAN};
 use crate::error::RuntimeError;
 use crate::events::EventQueue;
-use crate::output::Output;
 use crate::objects::ObjectState;
+use crate::output::Output;
 use crate::process::{Child, ProcessTable, Waiter};
 use crate::program::ConditionSpec;
 use crate::wait::Mode;
@@ -38,6 +38,8 @@ pub struct Runtime {
     pub(crate) current: Option<u32>,
     pub(crate) error: Option<RuntimeError>,
     pub(crate) events: u64,
+    /// When the last step ran.
+    pub(crate) last_step_time: f64,
     rng: Xoshiro256PlusPlus,
     text: String,
     output: Output,
@@ -77,6 +79,7 @@ impl Runtime {
             current: None,
             error: None,
             events: 0,
+            last_step_time: 0.0,
             rng,
             text: String::new(),
             output,

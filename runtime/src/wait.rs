@@ -14,11 +14,10 @@
 //! trigger of an `until`.
 
 use crate::abi::{
-    HOST_CONTINUE, HOST_REDISPATCH, HOST_REGISTERED, HOST_SUSPENDED, RESUME_INTERRUPTED, SLOT_RESUME_REASON,
-    SLOT_STATE,
+    HOST_CONTINUE, HOST_REDISPATCH, HOST_REGISTERED, HOST_SUSPENDED, RESUME_INTERRUPTED, SLOT_RESUME_REASON, SLOT_STATE,
 };
 use crate::events::Wakeup;
-use crate::process::{Cause, Reg, RegOn, Record, RunState, Waiter, NOT_A_TRIGGER};
+use crate::process::{Cause, Record, Reg, RegOn, RunState, Waiter, NOT_A_TRIGGER};
 use crate::Runtime;
 
 /// How the running process's next registration is meant.
@@ -51,6 +50,10 @@ impl Runtime {
         let process = self.procs.get_mut(slot);
         let token = process.next_token();
         let (reg, code) = match mode {
+            Mode::Single if process.state == RunState::Suspended => {
+                self.internal_error("a process registered a second wait in one step");
+                return (Reg { token, group: token, arm: 0, trigger: NOT_A_TRIGGER, on }, crate::abi::HOST_ERROR);
+            }
             Mode::Single => {
                 process.since = now;
                 process.state = RunState::Suspended;

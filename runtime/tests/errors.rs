@@ -182,7 +182,7 @@ fn contract_violations_are_internal_errors() {
         (waits_twice, "a process registered a second wait in one step"),
         (spawns_unknown_kind, "spawn of process kind 9, which does not exist"),
         (returns_garbage, "a step returned the unknown code 77"),
-        (exits_unopened_scope, "a scope was closed that was never opened"),
+        (exits_unopened_scope, "a scope was closed that is not the innermost open block"),
     ];
     for (step, message) in cases {
         let error = error_of(&run_worker(step));
@@ -228,7 +228,8 @@ step!(says_hello, |cx| {
 #[test]
 fn a_failing_writer_is_a_runtime_error() {
     let model = program(vec![kind("hello", says_hello, 2, 0)], vec![root(0, &[])], None);
-    let config = RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(BrokenPipe) };
+    let config =
+        RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(BrokenPipe), trace: false };
     let outcome = run(&model, config);
     let error = outcome.error.expect("writing fails");
     assert_eq!(error.message, "cannot write the output: the reader went away");

@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::{kind, program, root, run_fifo, run_with};
+use common::{kind, program, program_with_global0, root, run_fifo, run_with};
 use usim_runtime::rand_xoshiro::rand_core::RngCore;
 use usim_runtime::*;
 
@@ -144,8 +144,8 @@ step!(c09_b, |cx| {
 
 #[test]
 fn c05_horizon_is_inclusive() {
-    let mut model = program(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0));
-    model.globals[0] = 5.0f64.to_bits();
+    let model =
+        program_with_global0(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0), 5.0f64.to_bits());
     let ran = run_fifo(&model);
     assert_eq!(ran.output, "0\n5\n10\n");
     assert_eq!(ran.outcome.end_time, 10.0);
@@ -155,11 +155,16 @@ fn c05_horizon_is_inclusive() {
 
 #[test]
 fn the_configured_horizon_overrides_the_programs() {
-    let mut model = program(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0));
-    model.globals[0] = 5.0f64.to_bits();
+    let model =
+        program_with_global0(vec![kind("tick", every_tick, 4, 0)], vec![root(0, &[])], Some(10.0), 5.0f64.to_bits());
     let capture = common::Capture::default();
-    let config =
-        RunConfig { seed: 0, horizon: Some(12.5), tie_order: TieOrder::Fifo, output: Box::new(capture.clone()) };
+    let config = RunConfig {
+        seed: 0,
+        horizon: Some(12.5),
+        tie_order: TieOrder::Fifo,
+        output: Box::new(capture.clone()),
+        trace: false,
+    };
     let outcome = run(&model, config);
     assert_eq!(capture.text(), "0\n5\n10\n");
     assert_eq!(outcome.end_time, 12.5);
@@ -167,9 +172,12 @@ fn the_configured_horizon_overrides_the_programs() {
 
 #[test]
 fn c09_a_due_iteration_starts_without_suspending() {
-    let mut model =
-        program(vec![kind("a", every_a, 4, 0), kind("b", c09_b, 2, 0)], vec![root(0, &[]), root(1, &[])], Some(0.0));
-    model.globals[0] = 1.0f64.to_bits();
+    let model = program_with_global0(
+        vec![kind("a", every_a, 4, 0), kind("b", c09_b, 2, 0)],
+        vec![root(0, &[]), root(1, &[])],
+        Some(0.0),
+        1.0f64.to_bits(),
+    );
     let ran = run_fifo(&model);
     assert_eq!(ran.output, "0 a\n0 b\n");
     assert_eq!(ran.outcome.end_time, 0.0);
@@ -282,7 +290,7 @@ step!(named, |cx| match cx.state() {
     }
 });
 
-fn six_named() -> Program {
+fn six_named() -> Program<'static> {
     let roots = (0..6).map(|id| root(0, &[id])).collect();
     program(vec![kind("named", named, 3, 1)], roots, None)
 }

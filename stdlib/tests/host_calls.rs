@@ -6,8 +6,8 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use usim_runtime::{
-    encode_span, run, ProcessKind, Program, Root, RunConfig, Runtime, RuntimeError, SharedBuffer, StepFn, TieOrder,
-    FRAME_HEADER_SLOTS, STEP_DONE, STEP_ERROR,
+    encode_span, run, ProcessKind, Program, ProgramParts, Root, RunConfig, Runtime, RuntimeError, SharedBuffer, StepFn,
+    TieOrder, FRAME_HEADER_SLOTS, STEP_DONE, STEP_ERROR,
 };
 use usim_stdlib::host::*;
 use usim_stdlib::random;
@@ -21,7 +21,7 @@ struct Ran {
 
 /// Runs `step` as the only root process, with these initial globals.
 fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
-    let program = Program {
+    let parts = ProgramParts {
         kinds: vec![ProcessKind {
             name: "main".into(),
             step,
@@ -32,11 +32,15 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
         }],
         globals,
         roots: vec![Root { kind: 0, args: vec![] }],
-        horizon: None,
+        ..ProgramParts::default()
     };
+    // SAFETY: the steps of these tests follow the step ABI and touch only
+    // their header slots and the globals they are given.
+    let program = unsafe { Program::new(parts) };
     let captured = SharedBuffer::default();
-    let outcome =
-        run(&program, RunConfig { seed, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(captured.clone()) });
+    let config =
+        RunConfig { seed, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(captured.clone()), trace: false };
+    let outcome = run(&program, config);
     let output = String::from_utf8(captured.bytes()).unwrap();
     Ran { output, globals: outcome.globals, error: outcome.error }
 }

@@ -13,7 +13,9 @@ use cranelift_module::{DataId, FuncId as ClFuncId, Linkage, Module as _};
 use super::error_code;
 use super::host::{abi_type, scalar_type, F64, I32, I64, I8};
 use super::CodegenError;
-use crate::ir::{self, Arg, Base, BinOp, Cmp, Const, HeldBlock, Inst, ObjectValueOp, Place, Ret, Scalar, Terminator, WaitOp};
+use crate::ir::{
+    self, Arg, Base, BinOp, Cmp, Const, HeldBlock, Inst, ObjectValueOp, Place, Ret, Scalar, Terminator, WaitOp,
+};
 use crate::span::Span;
 use usim_runtime as rt;
 use usim_stdlib as stdlib;

@@ -14,7 +14,11 @@ enum ArmStart {
     Nothing,
     /// A handle arm: fail if the process was cancelled, then (for `let`)
     /// copy its return value into the local.
-    Join { handle: Place, ret: Type, into: Option<Place> },
+    Join {
+        handle: Place,
+        ret: Type,
+        into: Option<Place>,
+    },
 }
 
 impl FnLowerer<'_> {
@@ -299,9 +303,10 @@ impl FnLowerer<'_> {
     pub(super) fn condition(&mut self, cond: &Expr<Type>) -> u32 {
         let vars = conditions::condition_vars(cond, self.context.reads);
         if vars.is_empty() {
-            let d = Diagnostic::error("E0219", "this condition reads no global `var`, so it could never change", cond.span)
-                .with_label("awaiting it would wait forever")
-                .with_note("an awaited condition is re-checked when a global `var` it reads is written");
+            let d =
+                Diagnostic::error("E0219", "this condition reads no global `var`, so it could never change", cond.span)
+                    .with_label("awaiting it would wait forever")
+                    .with_note("an awaited condition is re-checked when a global `var` it reads is written");
             self.diagnostics.push(d);
         }
         let index = self.predicates.len() as u32;
@@ -338,8 +343,7 @@ impl FnLowerer<'_> {
         self.frame_slots = frame_slots;
         self.slots.extend(hidden);
         let label = format!("condition at {}..{}", cond.span.start, cond.span.end);
-        let condition =
-            ir::Condition { predicate, vars: vars.into_iter().collect(), span: cond.span, label };
+        let condition = ir::Condition { predicate, vars: vars.into_iter().collect(), span: cond.span, label };
         self.predicates.push((function, condition));
         index
     }

@@ -76,13 +76,8 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
     let (objects, object_bases) = objects(program);
     let reads = conditions::callable_reads(program);
     let watched = conditions::watched_vars(program, &reads);
-    let context = Context {
-        program,
-        global_slots: &global_slots,
-        object_bases: &object_bases,
-        watched: &watched,
-        reads: &reads,
-    };
+    let context =
+        Context { program, global_slots: &global_slots, object_bases: &object_bases, watched: &watched, reads: &reads };
     let mut functions = Vec::new();
     let mut predicates = Vec::new();
     let mut diagnostics = Vec::new();

@@ -37,8 +37,25 @@ pub fn root(kind: u32, args: &[u64]) -> Root {
     Root { kind, args: args.to_vec() }
 }
 
-pub fn program(kinds: Vec<ProcessKind>, roots: Vec<Root>, horizon: Option<f64>) -> Program {
-    Program { kinds, globals: vec![0; 4], roots, horizon }
+pub fn program(kinds: Vec<ProcessKind>, roots: Vec<Root>, horizon: Option<f64>) -> Program<'static> {
+    let parts = ProgramParts { kinds, globals: vec![0; 4], roots, horizon, ..ProgramParts::default() };
+    // SAFETY: the hand-written steps of these tests follow the step ABI and
+    // touch only the frame slots their kinds declare and the 4 globals.
+    unsafe { Program::new(parts) }
+}
+
+/// [`program`] with global 0 set to `value`.
+pub fn program_with_global0(
+    kinds: Vec<ProcessKind>,
+    roots: Vec<Root>,
+    horizon: Option<f64>,
+    value: u64,
+) -> Program<'static> {
+    let mut globals = vec![0; 4];
+    globals[0] = value;
+    let parts = ProgramParts { kinds, globals, roots, horizon, ..ProgramParts::default() };
+    // SAFETY: as in `program`.
+    unsafe { Program::new(parts) }
 }
 
 /// A run's outcome and everything it printed.
@@ -49,7 +66,7 @@ pub struct Ran {
 
 pub fn run_with(program: &Program, seed: u64, tie_order: TieOrder) -> Ran {
     let capture = Capture::default();
-    let config = RunConfig { seed, horizon: None, tie_order, output: Box::new(capture.clone()) };
+    let config = RunConfig { seed, horizon: None, tie_order, output: Box::new(capture.clone()), trace: false };
     let outcome = run(program, config);
     Ran { outcome, output: capture.text() }
 }

@@ -77,7 +77,11 @@ impl BodyChecker<'_, '_> {
                     Type::Object(ObjectKind::Channel(t)) => {
                         let t = (**t).clone();
                         let span = inner.span;
-                        typed(ExprKind::ObjectOp { op: ObjectOp::ChannelRecv, object: Box::new(inner), args: vec![] }, span, t)
+                        typed(
+                            ExprKind::ObjectOp { op: ObjectOp::ChannelRecv, object: Box::new(inner), args: vec![] },
+                            span,
+                            t,
+                        )
                     }
                     Type::Object(kind) => {
                         let (what, how) = match kind {
@@ -182,9 +186,13 @@ impl BodyChecker<'_, '_> {
                             ExprKind::Object(i) => self.ck.program.objects[*i as usize].name.clone(),
                             _ => "name".to_string(),
                         };
-                        let d = Diagnostic::error("E0229", format!("`.{}(..)` may wait, so it must be awaited", name.name), span)
-                            .with_label("not awaited")
-                            .with_note(format!("write `await {shown}.{}(..)`", name.name));
+                        let d = Diagnostic::error(
+                            "E0229",
+                            format!("`.{}(..)` may wait, so it must be awaited", name.name),
+                            span,
+                        )
+                        .with_label("not awaited")
+                        .with_note(format!("write `await {shown}.{}(..)`", name.name));
                         self.error(d);
                     }
                 }
@@ -549,7 +557,9 @@ impl BodyChecker<'_, '_> {
                         Some("a channel broadcasts: receive the next message with `await name`")
                     }
                     (Type::Object(ObjectKind::Channel(_)), "put") => Some("a channel broadcasts: write `name.send(x)`"),
-                    (Type::Object(ObjectKind::Queue(_)), "send") => Some("put an item in a queue with `await name.put(x)`"),
+                    (Type::Object(ObjectKind::Queue(_)), "send") => {
+                        Some("put an item in a queue with `await name.put(x)`")
+                    }
                     (Type::Object(ObjectKind::Lock), _) => Some("a lock is acquired with `with name { ... }`"),
                     _ => None,
                 };
