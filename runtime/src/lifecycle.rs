@@ -219,8 +219,8 @@ impl Runtime {
     /// its parent scope, and frees its slot (after its step, if it is the
     /// one running).
     fn end_one(&mut self, slot: u32, ending: Ending) {
+        self.withdraw(slot, |_| true);
         let process = self.procs.get_mut(slot);
-        process.regs.clear();
         process.resume = 0;
         process.pending = None;
         if !process.records.is_empty() {

@@ -360,15 +360,21 @@ impl Runtime {
             return code;
         }
         let Some(index) = self.object_index(object, "queue") else { return HOST_ERROR };
-        let queue = self.queue_state(index);
-        if queue.len > 0 {
-            let width = queue.width;
-            let item: Vec<u64> = queue.items.drain(..width).collect();
-            queue.len -= 1;
-            queue.got += 1;
-            deliver(self.procs.get_mut(slot), dest, item.into_iter());
-            self.admit_putter(index);
-            return self.ready_now(slot);
+        if let ObjectState::Queue(queue) = &mut self.objects[index] {
+            if queue.len > 0 {
+                // Straight from the buffer into the frame: nothing allocates.
+                let process = self.procs.get_mut(slot);
+                for offset in 0..queue.width {
+                    let value = queue.items.pop_front().unwrap_or(0);
+                    if dest != NO_DEST {
+                        process.frame.write(dest as usize + offset, value);
+                    }
+                }
+                queue.len -= 1;
+                queue.got += 1;
+                self.admit_putter(index);
+                return self.ready_now(slot);
+            }
         }
         let (reg, code) = self.register(slot, RegOn::Get { object: index as u32, dest });
         self.queue_state(index).getters.push_back(Waiter { slot, token: reg.token });
@@ -378,13 +384,19 @@ impl Runtime {
     /// Room was made in queue `index`: the first live putter's item enters.
     fn admit_putter(&mut self, index: usize) {
         loop {
+            let Some(putter) = self.queue_state(index).putters.pop_front() else { return };
+            let live = self.live_reg(putter);
             let queue = self.queue_state(index);
-            let Some(putter) = queue.putters.pop_front() else { return };
             let width = queue.width;
-            let item: Vec<u64> = queue.pending_items.drain(..width).collect();
-            let Some(reg) = self.live_reg(putter) else { continue };
-            let queue = self.queue_state(index);
-            queue.items.extend(item);
+            let Some(reg) = live else {
+                queue.pending_items.drain(..width);
+                continue;
+            };
+            for _ in 0..width {
+                if let Some(value) = queue.pending_items.pop_front() {
+                    queue.items.push_back(value);
+                }
+            }
             queue.len += 1;
             queue.put += 1;
             self.fire(putter, reg);
@@ -599,6 +611,12 @@ impl Runtime {
                 return;
             }
         }
+    }
+
+    /// A getter or putter of resource `object` was withdrawn: the line may
+    /// move on.
+    pub(crate) fn serve_resource_after_withdrawal(&mut self, object: u32) {
+        self.serve_resource(object as usize);
     }
 
     /// `r.level()`.

@@ -88,8 +88,8 @@ impl Runtime {
             Mode::Single => HOST_CONTINUE,
             Mode::Select { group, arms } => {
                 self.mode = Mode::Single;
+                self.withdraw(slot, |reg| reg.group == group);
                 let process = self.procs.get_mut(slot);
-                process.regs.retain(|reg| reg.group != group);
                 process.frame.write(SLOT_RESUME_REASON as usize, u64::from(arms));
                 HOST_CONTINUE
             }
@@ -129,6 +129,36 @@ impl Runtime {
         }
     }
 
+    /// Withdraws the registrations of `slot` that `which` selects. A
+    /// withdrawn getter or putter at the head of a resource's line lets the
+    /// ones behind it be served now (the lines are strictly in order).
+    pub(crate) fn withdraw(&mut self, slot: u32, which: impl Fn(&Reg) -> bool) {
+        let resource_of = |reg: &Reg| match reg.on {
+            RegOn::ResGet { object, .. } | RegOn::ResPut { object, .. } | RegOn::Borrow { object, .. } => Some(object),
+            _ => None,
+        };
+        let process = self.procs.get_mut(slot);
+        if !process.regs.iter().any(|reg| which(reg) && resource_of(reg).is_some()) {
+            process.regs.retain(|reg| !which(reg));
+            return;
+        }
+        let mut resources: Vec<u32> = Vec::new();
+        process.regs.retain(|reg| {
+            if !which(reg) {
+                return true;
+            }
+            if let Some(object) = resource_of(reg) {
+                if !resources.contains(&object) {
+                    resources.push(object);
+                }
+            }
+            false
+        });
+        for object in resources {
+            self.serve_resource_after_withdrawal(object);
+        }
+    }
+
     /// The live registration a waiter entry names, if any.
     #[inline]
     pub(crate) fn live_reg(&self, waiter: Waiter) -> Option<Reg> {
@@ -157,8 +187,8 @@ impl Runtime {
     /// the arm that won. The caller schedules the process (or runs it, for a
     /// timer at its own event).
     pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
+        self.withdraw(slot, |other| other.group == reg.group);
         let process = self.procs.get_mut(slot);
-        process.regs.retain(|other| other.group != reg.group);
         process.frame.write(SLOT_RESUME_REASON as usize, u64::from(reg.arm));
         process.cause = Cause::Completed(reg.on);
     }
@@ -186,7 +216,7 @@ impl Runtime {
             return false;
         }
         // The current wait lies inside the block: withdraw it first.
-        process.regs.retain(|reg| reg.is_trigger());
+        self.withdraw(slot, |reg| !reg.is_trigger());
         self.continue_after(slot, record);
         if at_own_event {
             true
@@ -230,9 +260,7 @@ impl Runtime {
                     }
                 }
                 Record::Borrow { object, amount } => self.give_back(object, amount),
-                Record::Until { trigger, .. } => {
-                    self.procs.get_mut(slot).regs.retain(|reg| reg.token != trigger);
-                }
+                Record::Until { trigger, .. } => self.withdraw(slot, |reg| reg.token == trigger),
             }
         }
         let process = self.procs.get_mut(slot);
