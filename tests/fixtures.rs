@@ -337,17 +337,19 @@ fn every_snapshot_has_a_fixture() {
 /// `shared/` beside the repository, as on CI; without it the check is skipped.
 #[test]
 fn conformance_outputs_match_byte_for_byte() {
-    let core = Path::new(ROOT).join("../shared/conformance/core");
-    let Ok(entries) = std::fs::read_dir(&core) else {
-        eprintln!("note: {} is not here; the byte-for-byte check is skipped", core.display());
-        return;
-    };
-    let mut outs: Vec<PathBuf> = entries
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "out"))
-        .collect();
+    let mut outs: Vec<PathBuf> = Vec::new();
+    for folder in ["core", "interaction"] {
+        let dir = Path::new(ROOT).join("../shared/conformance").join(folder);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("note: {} is not here; the byte-for-byte check is skipped", dir.display());
+            return;
+        };
+        outs.extend(
+            entries.map(|e| e.expect("a directory entry").path()).filter(|p| p.extension().is_some_and(|e| e == "out")),
+        );
+    }
     outs.sort();
-    assert!(!outs.is_empty(), "no .out files in {}", core.display());
+    assert!(!outs.is_empty(), "no .out files in ../shared/conformance");
     let mut misses = Vec::new();
     for out in outs {
         let stem = out.file_stem().expect("a file name").to_string_lossy().into_owned();

@@ -187,6 +187,9 @@ impl Runtime {
     /// the arm that won. The caller schedules the process (or runs it, for a
     /// timer at its own event).
     pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
+        // The registration itself is done, not withdrawn: only its siblings
+        // may let a resource's line move on.
+        self.procs.get_mut(slot).regs.retain(|other| other.token != reg.token);
         self.withdraw(slot, |other| other.group == reg.group);
         let process = self.procs.get_mut(slot);
         process.frame.write(SLOT_RESUME_REASON as usize, u64::from(reg.arm));
