@@ -6,17 +6,25 @@
 //! globals, roots, horizon) and a [`RunConfig`]. Each process owns a frame of
 //! `u64` slots at a fixed address; its step function resumes it from the
 //! state in slot 0 and returns when it suspends or ends ([`abi`] has the
-//! codes). To suspend, the step calls a host function ([`host`]) that
-//! registers exactly one wait: a timer in the event queue (`events.rs`), an
-//! `await` on another process, or a scope's children.
+//! codes). To suspend, the step calls a host function ([`host`]) that makes
+//! a registration: a timer in the event queue (`events.rs`), a request in a
+//! lock's, queue's, channel's or resource's line (`objects.rs`), a condition
+//! watcher (`conditions.rs`), an `await` on another process or a scope's
+//! children (`lifecycle.rs`). A `select` makes one per arm, an `until` one
+//! for its trigger (`wait.rs`).
 //!
 //! # Modules
 //! - `abi`: the header, step and host result codes, frame header, spans.
 //! - `program`, `outcome`, `error`: what goes in and comes out of a run.
 //! - `events`: simulated time, the heap and the ready queue.
-//! - `process`, `frame`: the process table, handles, frames, results.
+//! - `process`, `frame`: the process table, handles, frames, results,
+//!   registrations and cleanup records.
+//! - `wait`: registration modes, completion, interrupts, unwinding.
+//! - `objects`, `conditions`: locks, queues, channels, resources; awaited
+//!   conditions and the write barrier.
 //! - `lifecycle`, `timing`: spawn, await, cancel, scopes; delay, at, every.
-//! - `host`: the `extern "C"` shims generated code calls, and their list.
+//! - `host_abi`, `host`: the one declaration of each host function (symbol,
+//!   address, signature) and the `extern "C"` shims generated code calls.
 //! - `runtime`, `output`: the run's state, the built-ins' interface, output.
 //! - `run`: the event loop.
 //!
@@ -24,9 +32,11 @@
 //! - **Events run in `(time, sequence)` order:** a heap holds future
 //!   wake-ups, a FIFO ready queue those at the current time; heap entries due
 //!   now run before ready ones.
-//! - **A withdrawn wait is never searched for:** each process has an epoch,
-//!   bumped whenever it resumes or ends; wake-ups and waiter entries carrying
-//!   an older epoch are skipped when they come up.
+//! - **A withdrawn wait is never searched for:** every registration has its
+//!   own token; entries whose token the process no longer holds are skipped
+//!   when they come up.
+//! - **Nothing is lost:** units held, amounts borrowed and items put are
+//!   audited against the processes' records at the end of every run.
 //! - **Frames never move while a step runs**, and the frame of a process that
 //!   is cancelled during its own step is freed only after the step returns.
 //! - **Nothing allocates per event in steady state:** ended processes' slots
