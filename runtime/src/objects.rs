@@ -117,12 +117,32 @@ impl ObjectState {
         }
     }
 
-    fn kind_name(&self) -> &'static str {
+    fn kind(&self) -> Kind {
         match self {
-            ObjectState::Lock(_) => "lock",
-            ObjectState::Queue(_) => "queue",
-            ObjectState::Channel(_) => "channel",
-            ObjectState::Resource(_) => "resource",
+            ObjectState::Lock(_) => Kind::Lock,
+            ObjectState::Queue(_) => Kind::Queue,
+            ObjectState::Channel(_) => Kind::Channel,
+            ObjectState::Resource(_) => Kind::Resource,
+        }
+    }
+}
+
+/// The kind of an object, as operations expect it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Lock,
+    Queue,
+    Channel,
+    Resource,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Lock => "lock",
+            Kind::Queue => "queue",
+            Kind::Channel => "channel",
+            Kind::Resource => "resource",
         }
     }
 }
@@ -144,12 +164,13 @@ fn valid_amount(amount: f64, capacity: f64) -> bool {
 
 impl Runtime {
     /// The object `object` as a lock (or another kind, as named).
-    fn object_index(&mut self, object: i64, kind: &str) -> Option<usize> {
+    #[inline]
+    fn object_index(&mut self, object: i64, kind: Kind) -> Option<usize> {
         let index = usize::try_from(object).ok().filter(|&index| index < self.objects.len());
         match index {
-            Some(index) if self.objects[index].kind_name() == kind => Some(index),
+            Some(index) if self.objects[index].kind() == kind => Some(index),
             _ => {
-                self.internal_error(&format!("object {object} is not a {kind}"));
+                self.internal_error(&format!("object {object} is not a {}", kind.name()));
                 None
             }
         }
@@ -203,7 +224,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "lock") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Lock) else { return HOST_ERROR };
         let lock = self.lock(index);
         if (lock.holders.len() as u64) < lock.capacity {
             self.grant_lock(index, slot, priority, cont);
@@ -225,8 +246,14 @@ impl Runtime {
         }
         let (reg, code) = self.register(slot, RegOn::Lock { object: index as u32, priority, cont });
         let waiters = &mut self.lock(index).waiters;
-        let at = waiters.partition_point(|other| other.priority <= priority);
-        waiters.insert(at, LockWaiter { waiter: Waiter { slot, token: reg.token }, priority });
+        let entry = LockWaiter { waiter: Waiter { slot, token: reg.token }, priority };
+        if waiters.back().is_none_or(|last| last.priority <= priority) {
+            // The common case (equal priorities): the end of the line.
+            waiters.push_back(entry);
+        } else {
+            let at = waiters.partition_point(|other| other.priority <= priority);
+            waiters.insert(at, entry);
+        }
         code
     }
 
@@ -315,7 +342,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "queue") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Queue) else { return HOST_ERROR };
         if item.len() != self.queue_state(index).width {
             self.internal_error("a put of an item of the wrong width");
             return HOST_ERROR;
@@ -359,7 +386,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "queue") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Queue) else { return HOST_ERROR };
         if let ObjectState::Queue(queue) = &mut self.objects[index] {
             if queue.len > 0 {
                 // Straight from the buffer into the frame: nothing allocates.
@@ -406,7 +433,7 @@ impl Runtime {
 
     /// `q.len()`: the items buffered now.
     pub(crate) fn queue_len(&mut self, object: i64) -> i64 {
-        let Some(index) = self.object_index(object, "queue") else { return 0 };
+        let Some(index) = self.object_index(object, Kind::Queue) else { return 0 };
         self.queue_state(index).len as i64
     }
 
@@ -415,7 +442,7 @@ impl Runtime {
     /// `ch.send(message)`: every process waiting on the channel now gets it,
     /// in the order they began to wait; with none, it is dropped.
     pub(crate) fn channel_send(&mut self, object: i64, message: &[u64]) -> u32 {
-        let Some(index) = self.object_index(object, "channel") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Channel) else { return HOST_ERROR };
         let channel = self.channel(index);
         channel.sent += 1;
         let receivers = std::mem::take(&mut channel.receivers);
@@ -444,7 +471,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "channel") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Channel) else { return HOST_ERROR };
         let (reg, code) = self.register(slot, RegOn::Recv { object: index as u32, dest });
         self.channel(index).receivers.push(Waiter { slot, token: reg.token });
         code
@@ -478,7 +505,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "resource") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Resource) else { return HOST_ERROR };
         if !self.check_amount(index, amount, if borrow { "borrow" } else { "get" }, span) {
             return HOST_ERROR;
         }
@@ -532,7 +559,7 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
-        let Some(index) = self.object_index(object, "resource") else { return HOST_ERROR };
+        let Some(index) = self.object_index(object, Kind::Resource) else { return HOST_ERROR };
         if !self.check_amount(index, amount, "put", span) {
             return HOST_ERROR;
         }
@@ -621,7 +648,7 @@ impl Runtime {
 
     /// `r.level()`.
     pub(crate) fn resource_level(&mut self, object: i64) -> f64 {
-        match self.object_index(object, "resource") {
+        match self.object_index(object, Kind::Resource) {
             Some(index) => self.resource(index).level,
             None => 0.0,
         }
