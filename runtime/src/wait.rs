@@ -112,6 +112,8 @@ impl Runtime {
     pub(crate) fn take_pending(&mut self, slot: u32) -> Option<u32> {
         let record = self.procs.get(slot).pending?;
         self.mode = Mode::Single;
+        // Arms a `select` registered before this point are inside the block too.
+        self.withdraw(slot, |reg| !reg.is_trigger());
         let cont = self.continuation(slot, record);
         self.unwind(slot, record as usize);
         let process = self.procs.get_mut(slot);
