@@ -88,4 +88,22 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "a host symbol is registered twice");
     }
+
+    /// Every host function the code generator names is in the table, so
+    /// none is looked up by a name that drifted from its function's.
+    #[test]
+    fn every_host_symbol_codegen_calls_is_declared() {
+        let functions = host_functions();
+        let source = concat!(include_str!("function.rs"), include_str!("mod.rs"));
+        let mut called = Vec::new();
+        for piece in source.split('"').skip(1).step_by(2) {
+            if piece.starts_with("usim_") && piece.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                called.push(piece);
+            }
+        }
+        assert!(called.len() >= 25, "the scan found only {called:?}");
+        for symbol in called {
+            assert!(functions.iter().any(|f| f.name == symbol), "codegen calls `{symbol}`, which is not declared");
+        }
+    }
 }
