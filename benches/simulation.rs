@@ -42,7 +42,8 @@ fn compile(model: &Model) -> Compiled {
 }
 
 fn run(compiled: &Compiled) -> RunOutcome {
-    let config = RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()) };
+    let config =
+        RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()), trace: false };
     usim_runtime::run(compiled.program(), config)
 }
 
