@@ -42,8 +42,13 @@ fn compile(model: &Model) -> Compiled {
 }
 
 fn run(compiled: &Compiled) -> RunOutcome {
-    let config =
-        RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(std::io::sink()), trace: false };
+    let config = RunConfig {
+        seed: 1,
+        horizon: None,
+        tie_order: TieOrder::Fifo,
+        output: Box::new(std::io::sink()),
+        trace: false,
+    };
     usim_runtime::run(compiled.program(), config)
 }
 

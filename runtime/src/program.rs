@@ -200,7 +200,9 @@ impl<'code> Program<'code> {
                 ObjectKindSpec::Lock { capacity, .. } => capacity == 0,
                 ObjectKindSpec::Queue { capacity, .. } => capacity == Some(0),
                 ObjectKindSpec::Channel { .. } => false,
-                ObjectKindSpec::Resource { capacity, level } => capacity.is_nan() || capacity <= 0.0 || !(0.0..=capacity).contains(&level),
+                ObjectKindSpec::Resource { capacity, level } => {
+                    capacity.is_nan() || capacity <= 0.0 || !(0.0..=capacity).contains(&level)
+                }
             };
             if bad {
                 return Err(format!("internal error: object `{}` has an impossible capacity or level", object.name));
