@@ -16,6 +16,7 @@ pub mod program;
 pub mod render;
 pub mod span;
 pub mod types;
+pub mod verify;
 
 pub use codegen::Compiled;
 use diagnostic::Diagnostic;
@@ -72,6 +73,10 @@ pub fn lower_source(source: &str, overrides: &[(String, String)]) -> Result<(ir:
             for condition in &mut module.conditions {
                 let line = source[..(condition.span.start as usize).min(source.len())].matches('\n').count() + 1;
                 condition.label = format!("condition at line {line}");
+            }
+            // Debug builds (and so every test) check the IR's invariants.
+            if cfg!(debug_assertions) {
+                verify::verify(&module).map_err(Failure::Internal)?;
             }
             Ok((module, warnings))
         }
