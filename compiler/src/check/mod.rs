@@ -567,7 +567,18 @@ impl<'m> Checker<'m> {
                     _ => "true or false",
                 };
                 let span = option.value.as_ref().map_or(option.name.span, |e| e.span);
-                self.error(Diagnostic::error("E0116", format!("`{}` must be {want}", option.name.name), span));
+                let got = match &value {
+                    Value::Int(n) => n.to_string(),
+                    Value::Float(f) => f.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => "this".to_string(),
+                };
+                let mut d = Diagnostic::error("E0116", format!("`{}` must be {want}", option.name.name), span)
+                    .with_label(format!("got {got}"));
+                if option.name.name == "capacity" && allowed == ["capacity"] {
+                    d = d.with_note("a bounded queue holds at least one item; leave out `capacity` for no bound");
+                }
+                self.error(d);
                 continue;
             }
             out.push((option.name.name.clone(), value));

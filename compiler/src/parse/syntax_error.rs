@@ -26,7 +26,20 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
     };
     let at_end = pos >= source.len();
     let (message, wanted) = expected_message(&positives, at_end, &found.text);
-    let mut diag = Diagnostic::error(E_SYNTAX, message, found.span).with_label(found.label);
+    let before = source.get(..pos).unwrap_or("").trim_end();
+    let wants_arm = wanted.contains(&SELECT_ARM);
+    let empty_select =
+        wants_arm && found.text == "`}`" && before.strip_suffix('{').is_some_and(|b| b.trim_end().ends_with("select"));
+    let label = if empty_select { "a `select` needs at least one arm".to_string() } else { found.label };
+    let mut diag = Diagnostic::error(E_SYNTAX, message, found.span).with_label(label);
+    if wants_arm {
+        diag = diag.with_note(
+            "an arm starts with what it waits for, then its block: `with lock => { ... }`, \
+             `let x = await ... => { ... }` or `await ... => { ... }`",
+        );
+    } else if wanted == [KW_AWAIT] {
+        diag = diag.with_note("a `let` in a `select` arm binds what the arm waits for: write `let x = await ...`");
+    }
 
     if positives.contains(&Rule::str_end) {
         diag = diag.with_note("a string ends on the line where it starts");
@@ -53,7 +66,6 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
             diag = diag.with_note(format!("did you mean `{item}`?"));
         }
     }
-    let before = source.get(..pos).unwrap_or("").trim_end();
     if found.text == "`]`" && before.ends_with('[') && wanted.contains(&"an expression") {
         diag = diag.with_note("an array literal needs at least one element; for zeros write `[0.0; N]`");
     }
@@ -175,10 +187,8 @@ fn describe(rule: Rule) -> (&'static str, bool) {
         Rule::fat_arrow => ("`=>`", false),
         Rule::kw_in => ("`in`", false),
         Rule::kw_if => ("`if`", false),
-        Rule::kw_await => ("`await`", false),
-        Rule::select_arm | Rule::with_head | Rule::let_head | Rule::await_head => {
-            ("a select arm (`with ...`, `let ... = await ...` or `await ...`)", false)
-        }
+        Rule::kw_await => (KW_AWAIT, false),
+        Rule::select_arm | Rule::with_head | Rule::let_head | Rule::await_head => (SELECT_ARM, false),
         Rule::struct_field => ("a field (`name: type`)", false),
         Rule::field_init => ("a field (`name: value`)", false),
         Rule::param_decl => ("a parameter (`name: type`)", false),
@@ -198,6 +208,11 @@ fn describe(rule: Rule) -> (&'static str, bool) {
         _ => ("", false),
     }
 }
+
+/// How "expected ..." names a `select` arm.
+const SELECT_ARM: &str = "a select arm (`with ...`, `let ... = await ...` or `await ...`)";
+/// How "expected ..." names the keyword `await`.
+const KW_AWAIT: &str = "`await`";
 
 fn join_or(items: &[&str]) -> String {
     match items {

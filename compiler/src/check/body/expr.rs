@@ -48,20 +48,29 @@ impl BodyChecker<'_, '_> {
             ExprKind::Paren(inner) => self.awaitable(inner),
             ExprKind::Method { receiver, name, args } => {
                 let op = self.method(receiver, name, args, e.span);
-                if let ExprKind::ObjectOp { op: kind, .. } = &op.kind {
+                if let ExprKind::ObjectOp { op: kind, object, .. } = &op.kind {
                     if !kind.waits() {
+                        let call = self.call_shape(object, &name.name, !args.is_empty());
+                        let note = match kind {
+                            ObjectOp::ChannelSend => {
+                                "drop the `await`: a send never suspends (with no one waiting, the message is dropped)"
+                                    .to_string()
+                            }
+                            ObjectOp::QueueLen => {
+                                format!("drop the `await`: `{call}` is the number of items buffered now")
+                            }
+                            _ => format!("drop the `await`: `{call}` is the level now"),
+                        };
                         let d = Diagnostic::error(
                             "E0230",
-                            format!("`.{}(..)` never waits, so it cannot be awaited", name.name),
+                            format!("`{call}` never waits, so it cannot be awaited"),
                             e.span,
                         )
                         .with_label("nothing to wait for")
-                        .with_note(if *kind == ObjectOp::ChannelSend {
-                            "a send never suspends: write `ch.send(x)` without `await`"
-                        } else {
-                            "drop the `await`: the value is there at once"
-                        });
+                        .with_note(note);
                         self.error(d);
+                        // Typed as an error, so a `let` of it reports nothing more.
+                        return Expr { ty: Type::Error, ..op };
                     }
                 } else if op.ty != Type::Error {
                     let d = Diagnostic::error("E0217", format!("cannot await {}", self.describe(&op.ty)), op.span)
@@ -84,10 +93,14 @@ impl BodyChecker<'_, '_> {
                         )
                     }
                     Type::Object(kind) => {
+                        let shown = self.object_shown(&inner);
                         let (what, how) = match kind {
-                            ObjectKind::Lock => ("a lock", "acquire it with `with name { ... }`"),
-                            ObjectKind::Queue(_) => ("a queue", "take an item with `await name.get()`"),
-                            _ => ("a resource", "take an amount with `await name.get(amount)`"),
+                            ObjectKind::Lock => (
+                                "a lock",
+                                format!("acquire it with `with {shown} {{ ... }}`: it is held for the block"),
+                            ),
+                            ObjectKind::Queue(_) => ("a queue", format!("take an item with `await {shown}.get()`")),
+                            _ => ("a resource", format!("take an amount with `await {shown}.get(amount)`")),
                         };
                         let d = Diagnostic::error("E0217", format!("cannot await {what} itself"), inner.span)
                             .with_label("not something to wait for")
@@ -97,13 +110,18 @@ impl BodyChecker<'_, '_> {
                     }
                     Type::Bool => {
                         if !reads_global(&inner) {
+                            let note = if mentions_now(&inner) {
+                                "`now` is not a var: to wait until a time, write `await at(t)`"
+                            } else {
+                                "an awaited condition is re-checked when a global `var` it reads is written"
+                            };
                             let d = Diagnostic::error(
                                 "E0219",
                                 "this condition reads no global `var`, so it could never change",
                                 inner.span,
                             )
                             .with_label("awaiting it would wait forever")
-                            .with_note("an awaited condition is re-checked when a global `var` it reads is written");
+                            .with_note(note);
                             self.error(d);
                         }
                         let span = inner.span;
@@ -112,7 +130,7 @@ impl BodyChecker<'_, '_> {
                     other => {
                         let d = Diagnostic::error("E0217", format!("cannot await {}", self.describe(other)), inner.span)
                             .with_label("not something to wait for")
-                            .with_note("await a `delay(..)`, `at(..)`, `instant`, a process handle, a queue or channel operation, or a bool condition over global vars");
+                            .with_note("await `delay(...)`, `at(...)`, `instant`, a process handle, a channel, a queue or resource `get`/`put`, or a bool condition over global vars");
                         self.error(d);
                         inner
                     }
@@ -182,17 +200,18 @@ impl BodyChecker<'_, '_> {
                 let op = self.method(receiver, name, args, span);
                 if let ExprKind::ObjectOp { op: kind, object, .. } = &op.kind {
                     if kind.waits() {
-                        let shown = match &object.kind {
-                            ExprKind::Object(i) => self.ck.program.objects[*i as usize].name.clone(),
-                            _ => "name".to_string(),
+                        let call = self.call_shape(object, &name.name, !args.is_empty());
+                        let label = match kind {
+                            ObjectOp::QueueGet => "this waits while the queue is empty",
+                            ObjectOp::QueuePut => "this waits while a bounded queue is full",
+                            ObjectOp::ResourceGet => "this waits until the level is high enough",
+                            _ => "this waits until there is room below the capacity",
                         };
-                        let d = Diagnostic::error(
-                            "E0229",
-                            format!("`.{}(..)` may wait, so it must be awaited", name.name),
-                            span,
-                        )
-                        .with_label("not awaited")
-                        .with_note(format!("write `await {shown}.{}(..)`", name.name));
+                        let d = Diagnostic::error("E0229", format!("`{call}` may wait, so it must be awaited"), span)
+                            .with_label(label)
+                            .with_note(format!(
+                                "write `await {call}`: every operation that may suspend a process is marked with `await`"
+                            ));
                         self.error(d);
                     }
                 }
@@ -552,15 +571,29 @@ impl BodyChecker<'_, '_> {
             (Type::Object(ObjectKind::Resource), "put") => (ObjectOp::ResourcePut, vec![Type::Float], Type::Unit),
             (Type::Object(ObjectKind::Resource), "level") => (ObjectOp::ResourceLevel, vec![], Type::Float),
             (other, method) => {
+                let shown = self.object_shown(&receiver);
                 let hint = match (other, method) {
-                    (Type::Object(ObjectKind::Channel(_)), "get") => {
-                        Some("a channel broadcasts: receive the next message with `await name`")
+                    (Type::Object(ObjectKind::Channel(_)), "get" | "recv" | "receive") => Some(format!(
+                        "a channel broadcasts: receive the next message with `let m = await {shown}`"
+                    )),
+                    (Type::Object(ObjectKind::Channel(_)), "put") => {
+                        Some(format!("a channel broadcasts: write `{shown}.send(x)`; it never waits"))
                     }
-                    (Type::Object(ObjectKind::Channel(_)), "put") => Some("a channel broadcasts: write `name.send(x)`"),
+                    (Type::Object(ObjectKind::Channel(_)), _) => {
+                        Some(format!("a channel has one method, `{shown}.send(x)`; receive with `let m = await {shown}`"))
+                    }
                     (Type::Object(ObjectKind::Queue(_)), "send") => {
-                        Some("put an item in a queue with `await name.put(x)`")
+                        Some(format!("put an item in a queue with `await {shown}.put(x)`"))
                     }
-                    (Type::Object(ObjectKind::Lock), _) => Some("a lock is acquired with `with name { ... }`"),
+                    (Type::Object(ObjectKind::Queue(_)), _) => Some(format!(
+                        "a queue has `await {shown}.get()`, `await {shown}.put(x)` and `{shown}.len()`"
+                    )),
+                    (Type::Object(ObjectKind::Resource), _) => Some(format!(
+                        "a resource has `await {shown}.get(amount)`, `await {shown}.put(amount)` and `{shown}.level()`"
+                    )),
+                    (Type::Object(ObjectKind::Lock), _) => Some(format!(
+                        "a lock has no methods: hold it with `with {shown} {{ ... }}`, which releases it when the block ends"
+                    )),
                     _ => None,
                 };
                 let mut d =
@@ -579,6 +612,29 @@ impl BodyChecker<'_, '_> {
         let params: Vec<(String, Type)> = params.into_iter().map(|t| (String::new(), t)).collect();
         let args = self.call_args(&name.name, &params, args, span);
         typed(ExprKind::ObjectOp { op, object: Box::new(receiver), args }, span, ret)
+    }
+
+    /// How a shared object is written in a hint: `jobs`, `pumps[2]`, `pumps[i]`.
+    pub(super) fn object_shown(&self, e: &TExpr) -> String {
+        match &e.kind {
+            ExprKind::Object(i) => self.ck.program.objects[*i as usize].name.clone(),
+            ExprKind::Index(inner, index) => {
+                let index = match &index.kind {
+                    ExprKind::Int(k) => k.to_string(),
+                    ExprKind::Local(id) => self.locals[id.0 as usize].name.clone(),
+                    _ => "i".to_string(),
+                };
+                format!("{}[{index}]", self.object_shown(inner))
+            }
+            ExprKind::Paren(inner) => self.object_shown(inner),
+            _ => "name".to_string(),
+        }
+    }
+
+    /// A method call as a hint shows it: `jobs.get()`, `tank.get(...)`.
+    fn call_shape(&self, object: &TExpr, method: &str, has_args: bool) -> String {
+        let args = if has_args { "..." } else { "" };
+        format!("{}.{method}({args})", self.object_shown(object))
     }
 
     pub(super) fn struct_lit(&mut self, name: &Ident, fields: &[(Ident, Expr<()>)], span: Span) -> TExpr {
@@ -697,7 +753,21 @@ fn reads_global(e: &TExpr) -> bool {
         ExprKind::Global(_) => true,
         ExprKind::Unary(_, a) | ExprKind::ToFloat(a) | ExprKind::Field(a, _) | ExprKind::Paren(a) => reads_global(a),
         ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => reads_global(a) || reads_global(b),
-        ExprKind::CallBuiltin { args, .. } | ExprKind::CallFn { args, .. } => args.iter().any(reads_global),
+        ExprKind::CallBuiltin { args, .. } => args.iter().any(reads_global),
+        // A `fn` may read vars in its body, which may not be checked yet:
+        // lowering decides, through every `fn` it calls.
+        ExprKind::CallFn { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether an expression reads `now` (for the hint on a condition over time).
+fn mentions_now(e: &TExpr) -> bool {
+    match &e.kind {
+        ExprKind::Now => true,
+        ExprKind::Unary(_, a) | ExprKind::ToFloat(a) | ExprKind::Field(a, _) | ExprKind::Paren(a) => mentions_now(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => mentions_now(a) || mentions_now(b),
+        ExprKind::CallBuiltin { args, .. } | ExprKind::CallFn { args, .. } => args.iter().any(mentions_now),
         _ => false,
     }
 }

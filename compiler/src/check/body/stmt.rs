@@ -150,15 +150,36 @@ impl BodyChecker<'_, '_> {
             StmtKind::Until { trigger, body } => {
                 self.require_process("use `until`", span);
                 let trigger = self.awaitable(trigger);
-                if let ExprKind::ObjectOp { op, .. } = &trigger.kind {
+                if let ExprKind::ObjectOp { op, object, args } = &trigger.kind {
                     if op.takes_or_gives() {
+                        let shown = self.object_shown(object);
+                        let (call, label) = match op {
+                            ObjectOp::QueueGet => (format!("{shown}.get()"), "the item it took would be lost"),
+                            ObjectOp::QueuePut => (
+                                format!("{shown}.put(...)"),
+                                "nothing after the block could tell whether the item went in",
+                            ),
+                            ObjectOp::ResourceGet => (format!("{shown}.get(...)"), "the amount it took would be lost"),
+                            _ => (
+                                format!("{shown}.put(...)"),
+                                "nothing after the block could tell whether the amount went in",
+                            ),
+                        };
+                        let arm = if *op == ObjectOp::QueueGet && args.is_empty() {
+                            format!("let x = await {call} => {{ ... }}")
+                        } else {
+                            format!("await {call} => {{ ... }}")
+                        };
                         let d = Diagnostic::error(
                             "E0231",
-                            "`until` cannot wait on a `get` or `put`: the item or amount it took would be lost",
+                            format!("`until` cannot be triggered by `{call}`: it takes or gives something"),
                             trigger.span,
                         )
-                        .with_label("an interrupt cannot carry an item")
-                        .with_note("wait for it in a `select` arm instead, e.g. `select { let x = await q.get() => { ... } ... }`");
+                        .with_label(label)
+                        .with_note(format!(
+                            "an `until` trigger only interrupts its body; to race a `get` or `put` against \
+                             something else, use a `select` arm `{arm}`: the arm that wins runs"
+                        ));
                         self.error(d);
                     }
                 }
@@ -211,9 +232,13 @@ impl BodyChecker<'_, '_> {
         let amount = amount.as_ref().map(|a| self.expect(a, &Type::Float));
         let priority = priority.as_ref().map(|p| self.expect(p, &Type::Int));
         if let (Type::Object(ObjectKind::Resource), Some(p)) = (&target.ty, &priority) {
-            let d = Diagnostic::error("E0222", "a resource serves its getters in order; it takes no priority", p.span)
-                .with_label("remove the priority")
-                .with_note("priorities order the requests of a lock");
+            let d = Diagnostic::error(
+                "E0222",
+                "a resource serves its borrowers in the order they came; it takes no `priority`",
+                p.span,
+            )
+            .with_label("remove the priority")
+            .with_note("`priority` orders the requests of a lock");
             self.error(d);
         }
         match (&target.ty, &amount) {
@@ -226,13 +251,24 @@ impl BodyChecker<'_, '_> {
                 self.error(d);
             }
             (Type::Object(ObjectKind::Resource), None) => {
+                let shown = self.object_shown(&target);
                 let d = Diagnostic::error("E0222", "`with` on a resource needs the amount to borrow", target.span)
-                    .with_label("write e.g. `with tank(5.0) { }`");
+                    .with_label(format!("write e.g. `with {shown}(5.0) {{ ... }}`"));
                 self.error(d);
             }
             (other, _) => {
-                let d = Diagnostic::error("E0222", "`with` needs a lock or a resource", target.span)
+                let shown = self.object_shown(&target);
+                let mut d = Diagnostic::error("E0222", "`with` needs a lock or a resource", target.span)
                     .with_label(format!("this is {}", self.describe(other)));
+                d = match other {
+                    Type::Object(ObjectKind::Queue(_)) => {
+                        d.with_note(format!("a queue is not held: take an item with `let x = await {shown}.get()`"))
+                    }
+                    Type::Object(ObjectKind::Channel(_)) => {
+                        d.with_note(format!("a channel is not held: receive a message with `let m = await {shown}`"))
+                    }
+                    _ => d,
+                };
                 self.error(d);
             }
         }
