@@ -62,6 +62,11 @@ impl Runtime {
         for index in 0..self.conditions[cond as usize].vars.len() {
             let var = self.conditions[cond as usize].vars[index] as usize;
             self.watchers[var].push(waiter);
+            if Self::time_to_compact(self.watchers[var].len()) {
+                let mut list = std::mem::take(&mut self.watchers[var]);
+                self.compact(&mut list, |w| *w);
+                self.watchers[var] = list;
+            }
         }
         code
     }

@@ -254,6 +254,11 @@ impl Runtime {
             let at = waiters.partition_point(|other| other.priority <= priority);
             waiters.insert(at, entry);
         }
+        if Self::time_to_compact(waiters.len()) {
+            let mut list: Vec<LockWaiter> = std::mem::take(&mut self.lock(index).waiters).into();
+            self.compact(&mut list, |w| w.waiter);
+            self.lock(index).waiters = list.into();
+        }
         code
     }
 
@@ -405,6 +410,11 @@ impl Runtime {
         }
         let (reg, code) = self.register(slot, RegOn::Get { object: index as u32, dest });
         self.queue_state(index).getters.push_back(Waiter { slot, token: reg.token });
+        if Self::time_to_compact(self.queue_state(index).getters.len()) {
+            let mut list: Vec<Waiter> = std::mem::take(&mut self.queue_state(index).getters).into();
+            self.compact(&mut list, |w| *w);
+            self.queue_state(index).getters = list.into();
+        }
         code
     }
 
@@ -474,6 +484,11 @@ impl Runtime {
         let Some(index) = self.object_index(object, Kind::Channel) else { return HOST_ERROR };
         let (reg, code) = self.register(slot, RegOn::Recv { object: index as u32, dest });
         self.channel(index).receivers.push(Waiter { slot, token: reg.token });
+        if Self::time_to_compact(self.channel(index).receivers.len()) {
+            let mut list = std::mem::take(&mut self.channel(index).receivers);
+            self.compact(&mut list, |w| *w);
+            self.channel(index).receivers = list;
+        }
         code
     }
 
@@ -523,6 +538,11 @@ impl Runtime {
         };
         let (reg, code) = self.register(slot, on);
         self.resource(index).getters.push_back(Waiter { slot, token: reg.token });
+        if Self::time_to_compact(self.resource(index).getters.len()) {
+            let mut list: Vec<Waiter> = std::mem::take(&mut self.resource(index).getters).into();
+            self.compact(&mut list, |w| *w);
+            self.resource(index).getters = list.into();
+        }
         code
     }
 
@@ -572,6 +592,11 @@ impl Runtime {
         }
         let (reg, code) = self.register(slot, RegOn::ResPut { object: index as u32, amount });
         self.resource(index).putters.push_back(Waiter { slot, token: reg.token });
+        if Self::time_to_compact(self.resource(index).putters.len()) {
+            let mut list: Vec<Waiter> = std::mem::take(&mut self.resource(index).putters).into();
+            self.compact(&mut list, |w| *w);
+            self.resource(index).putters = list.into();
+        }
         code
     }
 

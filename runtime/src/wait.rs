@@ -161,6 +161,20 @@ impl Runtime {
         }
     }
 
+    /// Whether a waiter list that just grew to `len` entries should drop its
+    /// stale entries: at every power of two from 64 on, so a list that only
+    /// grows pays O(1) per entry, and one that collects withdrawn entries
+    /// (a `select` that keeps timing out) stays as long as its live ones.
+    #[inline]
+    pub(crate) fn time_to_compact(len: usize) -> bool {
+        len >= 64 && len.is_power_of_two()
+    }
+
+    /// Drops the stale entries of a waiter list.
+    pub(crate) fn compact<E>(&self, list: &mut Vec<E>, waiter: impl Fn(&E) -> Waiter) {
+        list.retain(|entry| self.live_reg(waiter(entry)).is_some());
+    }
+
     /// The live registration a waiter entry names, if any.
     #[inline]
     pub(crate) fn live_reg(&self, waiter: Waiter) -> Option<Reg> {

@@ -354,7 +354,7 @@ impl<'a> FnLowerer<'a> {
         self.diagnostics.push(
             Diagnostic::error("E0901", format!("{what} is not supported by this version of usimc yet"), span)
                 .with_label("not yet implemented")
-                .with_note("locks, queues, channels, resources, conditions, select, until and record arrive in the next release"),
+                .with_note("`record` and statistics arrive in the next release"),
         );
     }
 
