@@ -95,6 +95,7 @@ impl Runtime {
     fn start_roots(&mut self, program: &Program<'_>) {
         for root in program.roots() {
             let unique = program.roots().iter().filter(|other| other.kind == root.kind).count() == 1;
+            self.unique_roots.push(unique);
             match self.spawn(root.kind, &root.args) {
                 Ok((slot, _)) => self.procs.get_mut(slot).named_by_kind = unique,
                 Err(message) => self.internal_error(&message),
@@ -299,14 +300,15 @@ impl Runtime {
         Some(described.join(" or "))
     }
 
-    /// The display name of the process `pid`, which was given `slot`, if it
-    /// is live; else `#pid`.
+    /// The display name of the process `pid`, which was given `slot`, live
+    /// or ended (a slot keeps its kind, and roots are the first pids).
     fn pid_name(&self, pid: u64, slot: u32) -> String {
         if self.procs.is_live(slot, pid) {
-            self.display_name(slot)
-        } else {
-            format!("#{pid}")
+            return self.display_name(slot);
         }
+        let kind = self.procs.get(slot).kind;
+        let named_by_kind = pid >= 1 && self.unique_roots.get(pid as usize - 1).copied().unwrap_or(false);
+        self.name_of(kind, pid, named_by_kind)
     }
 }
 

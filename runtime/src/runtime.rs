@@ -59,6 +59,8 @@ pub struct Runtime {
     pub(crate) lock_serials: u64,
     /// `--trace`: a line per resumption.
     pub(crate) trace: bool,
+    /// Per root, in pid order: whether it is named by its kind alone.
+    pub(crate) unique_roots: Vec<bool>,
 }
 
 impl Runtime {
@@ -91,6 +93,7 @@ impl Runtime {
             mode: Mode::Single,
             lock_serials: 0,
             trace: false,
+            unique_roots: Vec::new(),
         }
     }
 
