@@ -44,6 +44,7 @@ impl Runtime {
     /// Registers `on` for the running process in the current mode, and
     /// returns the registration and the host result for it: suspended (a
     /// plain wait), registered (a `select` arm) or continue (an armed trigger).
+    #[inline]
     pub(crate) fn register(&mut self, slot: u32, on: RegOn) -> (Reg, u32) {
         let now = self.queue.now();
         let mode = self.mode;
@@ -189,6 +190,7 @@ impl Runtime {
     /// A registration completed during another process's step (a hand-over)
     /// or at a var write: an ordinary wait wakes its process, a trigger
     /// interrupts it. The registration must be live.
+    #[inline]
     pub(crate) fn fire(&mut self, waiter: Waiter, reg: Reg) {
         if reg.is_trigger() {
             self.interrupt(waiter.slot, reg.trigger, false);
@@ -202,6 +204,7 @@ impl Runtime {
     /// registrations of its wait are withdrawn now, and the resume reason is
     /// the arm that won. The caller schedules the process (or runs it, for a
     /// timer at its own event).
+    #[inline]
     pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
         // The registration itself is done, not withdrawn: only its siblings
         // may let a resource's line move on.
@@ -213,6 +216,7 @@ impl Runtime {
     }
 
     /// Schedules the process in `slot` to resume now, after everything already due.
+    #[inline]
     pub(crate) fn wake(&mut self, slot: u32) {
         let process = self.procs.get_mut(slot);
         process.state = RunState::Woken;
