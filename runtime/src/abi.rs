@@ -84,6 +84,11 @@ pub const HOST_REGISTERED: u32 = 1;
 /// entry): the runtime unwound the blocks and stored the state to continue
 /// at in slot [`SLOT_STATE`]; dispatch on it again without suspending.
 pub const HOST_REDISPATCH: u32 = 3;
+/// Host call result: the running process was cancelled during the call (its
+/// own act — a var write, a broadcast, a preemption — interrupted a block
+/// of another process whose unwinding cancelled the scope it runs in); the
+/// step must return [`STEP_CANCELLED`] at once.
+pub const HOST_ENDED: u32 = 4;
 /// `usim_cancel` result: the running process itself was cancelled (directly,
 /// or as a child of a scope that was cancelled); return [`STEP_CANCELLED`].
 pub const HOST_CANCELLED_SELF: u32 = 1;

@@ -33,6 +33,8 @@ impl Runtime {
         // while it runs, and no reference to the runtime is live across the
         // call (host calls inside it reborrow `rt`).
         let result = unsafe { predicate(frame, globals, rt) };
+        // A predicate that calls a `fn` writing a var may end the running
+        // process (`STEP_CANCELLED`); the caller sees that afterwards.
         if result == STEP_ERROR || self.header.error != 0 {
             Truth::Error
         } else if result == 1 {

@@ -5,9 +5,19 @@
 //! Every function here requires `rt` to be the pointer the runtime passed to
 //! the running step function, and is called only during that step.
 
+use crate::abi::HOST_ENDED;
 use crate::error::inline_error_message;
 use crate::host_abi::HostFn;
 use crate::{host_fns, Runtime};
+
+/// `code`, or [`HOST_ENDED`] if the call ended the running process.
+fn unless_ended(rt: &Runtime, code: u32) -> u32 {
+    if rt.running_ended() {
+        HOST_ENDED
+    } else {
+        code
+    }
+}
 
 /// Reborrows the runtime for one host call.
 ///
@@ -185,13 +195,16 @@ pub unsafe extern "C" fn usim_until_exit(rt: *mut Runtime) -> u32 {
 
 /// `with lock priority p { }`, continuing at state `cont` if interrupted:
 /// returns 0 once acquired (a `select` arm: it won), 1 when waiting, 2 on
-/// error, 3 when a pending interrupt took effect.
+/// error, 3 when a pending interrupt took effect, 4 when a preemption ended
+/// the running process.
 ///
 /// # Safety
 /// As for every host function.
 pub unsafe extern "C" fn usim_lock_acquire(rt: *mut Runtime, object: i64, priority: i64, cont: u32) -> u32 {
     // SAFETY: the caller passes the step's runtime pointer.
-    unsafe { runtime(rt) }.lock_acquire(object, priority, cont)
+    let rt = unsafe { runtime(rt) };
+    let code = rt.lock_acquire(object, priority, cont);
+    unless_ended(rt, code)
 }
 
 /// The end of a `with lock` block: releases its unit. Returns 0, or 2 on misuse.
@@ -237,7 +250,8 @@ pub unsafe extern "C" fn usim_queue_len(rt: *mut Runtime, object: i64) -> i64 {
     unsafe { runtime(rt) }.queue_len(object)
 }
 
-/// `ch.send(message)`: returns 0, or 2 on misuse.
+/// `ch.send(message)`: returns 0, 2 on misuse, or 4 when the broadcast
+/// ended the running process.
 ///
 /// # Safety
 /// As for every host function; `message` points to the channel's item
@@ -248,7 +262,8 @@ pub unsafe extern "C" fn usim_channel_send(rt: *mut Runtime, object: i64, messag
     let width = rt.item_width(object);
     // SAFETY: the caller guarantees `message` points to `width` slots.
     let message = unsafe { slots(message, width) };
-    rt.channel_send(object, message)
+    let code = rt.channel_send(object, message);
+    unless_ended(rt, code)
 }
 
 /// `await ch`, the message written from frame slot `dest` on (`u32::MAX`:
@@ -315,17 +330,22 @@ pub unsafe extern "C" fn usim_resource_level(rt: *mut Runtime, object: i64) -> f
 /// As for every host function.
 pub unsafe extern "C" fn usim_condition(rt: *mut Runtime, cond: u32) -> u32 {
     // SAFETY: the caller passes the step's runtime pointer.
-    unsafe { runtime(rt) }.await_condition(cond)
+    let rt = unsafe { runtime(rt) };
+    let code = rt.await_condition(cond);
+    unless_ended(rt, code)
 }
 
 /// The write barrier: var `var`, which some condition reads, was written.
-/// Returns 0, or 2 when evaluating a condition failed.
+/// Returns 0, 2 when evaluating a condition failed, or 4 when the write
+/// ended the running process.
 ///
 /// # Safety
 /// As for every host function.
 pub unsafe extern "C" fn usim_var_written(rt: *mut Runtime, var: u32) -> u32 {
     // SAFETY: the caller passes the step's runtime pointer.
-    unsafe { runtime(rt) }.var_written(var)
+    let rt = unsafe { runtime(rt) };
+    let code = rt.var_written(var);
+    unless_ended(rt, code)
 }
 
 /// Records the runtime error `code` (see [`crate::inline_error_message`]).

@@ -227,8 +227,10 @@ impl Runtime {
         let Some(index) = self.object_index(object, Kind::Lock) else { return HOST_ERROR };
         let lock = self.lock(index);
         if (lock.holders.len() as u64) < lock.capacity {
+            let code = self.claim(slot);
             self.grant_lock(index, slot, priority, cont);
-            return self.ready_now(slot);
+            self.settle();
+            return code;
         }
         if lock.preemptive {
             let worst = lock
@@ -238,10 +240,20 @@ impl Runtime {
                 .max_by_key(|(_, holder)| (holder.priority, holder.serial))
                 .map(|(position, holder)| (position, *holder));
             if let Some((position, holder)) = worst.filter(|(_, holder)| priority < holder.priority) {
+                let code = self.claim(slot);
                 self.lock(index).holders.swap_remove(position);
                 self.preempt(index as u32, holder);
+                if self.running_ended() {
+                    // Unwinding the preempted block cancelled this very
+                    // process (it ran in a scope of that block): the unit
+                    // it took goes to the next in line instead.
+                    self.serve_lock(index);
+                    self.settle();
+                    return code;
+                }
                 self.grant_lock(index, slot, priority, cont);
-                return self.ready_now(slot);
+                self.settle();
+                return code;
             }
         }
         let (reg, code) = self.register(slot, RegOn::Lock { object: index as u32, priority, cont });
@@ -352,15 +364,20 @@ impl Runtime {
             self.internal_error("a put of an item of the wrong width");
             return HOST_ERROR;
         }
-        if self.hand_to_getter(index, item) {
-            return self.ready_now(slot);
-        }
         let queue = self.queue_state(index);
-        if queue.capacity.is_none_or(|capacity| queue.len < capacity) {
-            queue.items.extend(item.iter().copied());
-            queue.len += 1;
-            queue.put += 1;
-            return self.ready_now(slot);
+        if !queue.getters.is_empty() || queue.capacity.is_none_or(|capacity| queue.len < capacity) {
+            // Ready: a getter waits (maybe only this select's own earlier
+            // arm, withdrawn by `claim`), or there is room. Getters wait
+            // only on an empty queue, so there is room if none is left.
+            let code = self.claim(slot);
+            if !self.hand_to_getter(index, item) {
+                let queue = self.queue_state(index);
+                queue.items.extend(item.iter().copied());
+                queue.len += 1;
+                queue.put += 1;
+            }
+            self.settle();
+            return code;
         }
         let (reg, code) = self.register(slot, RegOn::Put { object: index as u32 });
         let queue = self.queue_state(index);
@@ -392,8 +409,9 @@ impl Runtime {
             return code;
         }
         let Some(index) = self.object_index(object, Kind::Queue) else { return HOST_ERROR };
-        if let ObjectState::Queue(queue) = &mut self.objects[index] {
-            if queue.len > 0 {
+        if self.queue_state(index).len > 0 {
+            let code = self.claim(slot);
+            if let ObjectState::Queue(queue) = &mut self.objects[index] {
                 // Straight from the buffer into the frame: nothing allocates.
                 let process = self.procs.get_mut(slot);
                 for offset in 0..queue.width {
@@ -404,9 +422,10 @@ impl Runtime {
                 }
                 queue.len -= 1;
                 queue.got += 1;
-                self.admit_putter(index);
-                return self.ready_now(slot);
             }
+            self.admit_putter(index);
+            self.settle();
+            return code;
         }
         let (reg, code) = self.register(slot, RegOn::Get { object: index as u32, dest });
         self.queue_state(index).getters.push_back(Waiter { slot, token: reg.token });
@@ -527,9 +546,11 @@ impl Runtime {
         self.drop_stale_front(index);
         let resource = self.resource(index);
         if resource.getters.is_empty() && resource.level >= amount {
+            let code = self.claim(slot);
             self.take_amount(index, slot, amount, borrow);
             self.serve_resource(index);
-            return self.ready_now(slot);
+            self.settle();
+            return code;
         }
         let on = if borrow {
             RegOn::Borrow { object: index as u32, amount }
@@ -586,9 +607,11 @@ impl Runtime {
         self.drop_stale_front(index);
         let resource = self.resource(index);
         if resource.putters.is_empty() && resource.level + resource.borrowed + amount <= resource.capacity {
-            resource.level += amount;
+            let code = self.claim(slot);
+            self.resource(index).level += amount;
             self.serve_resource(index);
-            return self.ready_now(slot);
+            self.settle();
+            return code;
         }
         let (reg, code) = self.register(slot, RegOn::ResPut { object: index as u32, amount });
         self.resource(index).putters.push_back(Waiter { slot, token: reg.token });

@@ -63,6 +63,13 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     runtime.finish_output();
     let audit = runtime.audit();
     debug_assert!(audit.is_ok(), "a unit, amount or item was lost: {audit:?}");
+    if let Err(message) = &audit {
+        // A bug in usim, never in the model: the run must not look successful.
+        if runtime.error.is_none() {
+            runtime.current = None;
+            runtime.internal_error(&format!("a unit, amount or item was lost: {message}"));
+        }
+    }
     runtime.outcome(end, horizon, audit.err())
 }
 

@@ -61,6 +61,9 @@ pub struct Runtime {
     pub(crate) trace: bool,
     /// Per root, in pid order: whether it is named by its kind alone.
     pub(crate) unique_roots: Vec<bool>,
+    /// Resources whose line a withdrawal may have unblocked, to serve once
+    /// the operation in progress has made its effect.
+    pub(crate) deferred_serve: Vec<u32>,
 }
 
 impl Runtime {
@@ -94,7 +97,14 @@ impl Runtime {
             lock_serials: 0,
             trace: false,
             unique_roots: Vec::new(),
+            deferred_serve: Vec::new(),
         }
+    }
+
+    /// Whether the running process was ended (cancelled) during the host
+    /// call in progress, by an unwinding its own act set off.
+    pub(crate) fn running_ended(&self) -> bool {
+        self.current.is_some_and(|slot| self.procs.get(slot).ended)
     }
 
     /// Appends raw text (a trace line) to the output.

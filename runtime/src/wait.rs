@@ -80,16 +80,27 @@ impl Runtime {
     }
 
     /// The running process's wait completed at once (an item was there, a
-    /// unit free, the condition held). In a `select` this arm wins: the arms
-    /// registered before it are withdrawn and those after it are never
-    /// tried. As an `until` trigger, the block is ready on entry: its body is
-    /// skipped.
+    /// unit free, the condition held), for an operation with no effect of
+    /// its own to make: see [`Self::claim`].
     pub(crate) fn ready_now(&mut self, slot: u32) -> u32 {
+        let code = self.claim(slot);
+        self.settle();
+        code
+    }
+
+    /// The running process's wait can complete at once: call this before
+    /// the operation takes or gives anything, then [`Self::settle`] after.
+    /// In a `select` this arm wins: the arms registered before it are
+    /// withdrawn first, so the operation cannot hand anything over to them
+    /// (they wait on the same objects, perhaps the other way), and the arms
+    /// after it are never tried. As an `until` trigger, the block is ready on
+    /// entry: its body is skipped.
+    pub(crate) fn claim(&mut self, slot: u32) -> u32 {
         match self.mode {
             Mode::Single => HOST_CONTINUE,
             Mode::Select { group, arms } => {
                 self.mode = Mode::Single;
-                self.withdraw(slot, |reg| reg.group == group);
+                self.withdraw_deferred(slot, |reg| reg.group == group);
                 let process = self.procs.get_mut(slot);
                 process.frame.write(SLOT_RESUME_REASON as usize, u64::from(arms));
                 HOST_CONTINUE
@@ -103,6 +114,14 @@ impl Runtime {
                 process.frame.write(SLOT_RESUME_REASON as usize, RESUME_INTERRUPTED);
                 HOST_REDISPATCH
             }
+        }
+    }
+
+    /// Serves the resource lines whose waiters [`Self::claim`] withdrew.
+    #[inline]
+    pub(crate) fn settle(&mut self) {
+        while let Some(object) = self.deferred_serve.pop() {
+            self.serve_resource_after_withdrawal(object);
         }
     }
 
@@ -136,6 +155,13 @@ impl Runtime {
     /// withdrawn getter or putter at the head of a resource's line lets the
     /// ones behind it be served now (the lines are strictly in order).
     pub(crate) fn withdraw(&mut self, slot: u32, which: impl Fn(&Reg) -> bool) {
+        self.withdraw_deferred(slot, which);
+        self.settle();
+    }
+
+    /// [`Self::withdraw`], leaving the resource lines to serve in
+    /// `deferred_serve` for [`Self::settle`].
+    fn withdraw_deferred(&mut self, slot: u32, which: impl Fn(&Reg) -> bool) {
         let resource_of = |reg: &Reg| match reg.on {
             RegOn::ResGet { object, .. } | RegOn::ResPut { object, .. } | RegOn::Borrow { object, .. } => Some(object),
             _ => None,
@@ -145,7 +171,7 @@ impl Runtime {
             process.regs.retain(|reg| !which(reg));
             return;
         }
-        let mut resources: Vec<u32> = Vec::new();
+        let resources = &mut self.deferred_serve;
         process.regs.retain(|reg| {
             if !which(reg) {
                 return true;
@@ -157,9 +183,6 @@ impl Runtime {
             }
             false
         });
-        for object in resources {
-            self.serve_resource_after_withdrawal(object);
-        }
     }
 
     /// Whether a waiter list that just grew to `len` entries should drop its

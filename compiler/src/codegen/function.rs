@@ -195,6 +195,32 @@ impl FnGen<'_, '_> {
         self.builder.switch_to_block(ok);
     }
 
+    /// After a host call that may end the running process: 0 continues, 4
+    /// (it was cancelled) returns `STEP_CANCELLED`, anything else is an error.
+    fn continue_unless_ended_or_failed(&mut self, status: Value) {
+        let ok = self.builder.create_block();
+        let not_ok = self.builder.create_block();
+        self.builder.ins().brif(status, not_ok, &[], ok, &[]);
+        self.builder.switch_to_block(not_ok);
+        self.builder.set_cold_block(not_ok);
+        self.ended_or_fail(status);
+        self.builder.switch_to_block(ok);
+    }
+
+    /// In a block for a host status that is not a success: return
+    /// `STEP_CANCELLED` for 4 (the process was cancelled), else stop with
+    /// the error recorded.
+    fn ended_or_fail(&mut self, status: Value) {
+        let ended = self.builder.ins().icmp_imm_s(IntCC::Equal, status, rt::HOST_ENDED as i64);
+        let cancelled = self.builder.create_block();
+        let exit = self.error_exit();
+        self.builder.ins().brif(ended, cancelled, &[], exit, &[]);
+        self.builder.switch_to_block(cancelled);
+        self.builder.set_cold_block(cancelled);
+        let code = self.iconst(I32, rt::STEP_CANCELLED as i64);
+        self.builder.ins().return_(&[code]);
+    }
+
     /// The address of a place, for a host call that reads its slots.
     fn pointer(&mut self, place: Place) -> Value {
         let (base, offset) = self.address(place);
@@ -516,7 +542,7 @@ impl FnGen<'_, '_> {
                 let var = self.iconst(I32, i64::from(*var));
                 let rt = self.rt;
                 let status = self.call_value("usim_var_written", &[rt, var])?;
-                self.error_unless_zero(status);
+                self.continue_unless_ended_or_failed(status);
             }
             Inst::ObjectValue { dst, op, object } => {
                 let symbol = match op {
@@ -532,7 +558,7 @@ impl FnGen<'_, '_> {
                 let (rt, object) = (self.rt, self.get(*object));
                 let src = self.pointer(*src);
                 let status = self.call_value("usim_channel_send", &[rt, object, src])?;
-                self.error_unless_zero(status);
+                self.continue_unless_ended_or_failed(status);
             }
             Inst::JoinCheck { handle, span } => {
                 let (rt, handle) = (self.rt, self.get(*handle));
@@ -813,17 +839,18 @@ impl FnGen<'_, '_> {
     }
 
     /// After a host result that is neither "done" nor "suspended": dispatch
-    /// again on the state the runtime stored (3), or stop with the error.
+    /// again on the state the runtime stored (3), return `STEP_CANCELLED`
+    /// (4, the process was cancelled during the call), or stop with the error.
     fn redispatch_or_fail(&mut self, result: Value) {
-        let exit = self.error_exit();
         match self.dispatch {
             Some(dispatch) => {
                 let redirected = self.builder.ins().icmp_imm_s(IntCC::Equal, result, rt::HOST_REDISPATCH as i64);
-                self.builder.ins().brif(redirected, dispatch, &[], exit, &[]);
+                let other = self.builder.create_block();
+                self.builder.ins().brif(redirected, dispatch, &[], other, &[]);
+                self.builder.switch_to_block(other);
+                self.ended_or_fail(result);
             }
-            None => {
-                self.builder.ins().jump(exit, &[]);
-            }
+            None => self.ended_or_fail(result),
         }
     }
 
