@@ -68,9 +68,7 @@
 //! `PROPTEST_CASES` sets the number of models (default 48),
 //! `PROPTEST_RNG_SEED` proptest's seed, `INTERACTION_FUZZ_DEPTH` how deep
 //! statements nest (default 3), `INTERACTION_FUZZ_SHOW=1` prints every
-//! model, `INTERACTION_FUZZ_KNOWN_BUGS=1` (or `select`, `self-cancel`) lets
-//! the generator make the patterns of the bugs listed in [`KNOWN_BUGS`], and
-//! `INTERACTION_FUZZ_SURVEY=1` runs every case instead of stopping at the
+//! model, and `INTERACTION_FUZZ_SURVEY=1` runs every case instead of stopping at the
 //! first failure, then lists each `[category]` of failure with its smallest
 //! model. A failure prints the model as proptest shrank it, then a further
 //! statement-level minimization that keeps the failure's `[category]`.
@@ -479,10 +477,6 @@ struct Render<'m> {
     /// taken again before each `continue` and at the end of the body.
     forq: Option<Op>,
     in_scope: bool,
-    /// Inside an `until` on a channel or condition, or a `with` on a
-    /// preemptive lock: a child spawned here could cancel itself (see
-    /// [`KNOWN_BUGS`]).
-    danger: bool,
     /// Handles in scope: name, class, and the value its process returns.
     handles: Vec<(String, Class, String)>,
     /// The counted operations this process body uses.
@@ -654,14 +648,14 @@ impl<'m> Render<'m> {
     /// A nested block, with its lexical state restored afterwards.
     fn block(&mut self, b: &[Stmt]) {
         let handles = self.handles.len();
-        let state = (self.held, self.borrowing, self.in_loop, self.forq, self.in_scope, self.danger);
+        let state = (self.held, self.borrowing, self.in_loop, self.forq, self.in_scope);
         self.indent += 1;
         for s in b {
             self.stmt(s);
         }
         self.indent -= 1;
         self.handles.truncate(handles);
-        (self.held, self.borrowing, self.in_loop, self.forq, self.in_scope, self.danger) = state;
+        (self.held, self.borrowing, self.in_loop, self.forq, self.in_scope) = state;
     }
 
     fn stmt(&mut self, s: &Stmt) {
@@ -696,11 +690,10 @@ impl<'m> Render<'m> {
                 Some(l) => {
                     let head = self.with_head(l, *prio);
                     self.line(&format!("{head} {{"));
-                    let outer = (self.held, self.danger);
+                    let outer = self.held;
                     self.held = Some(l);
-                    self.danger |= self.m.locks[l].preemptive;
                     self.block(body);
-                    (self.held, self.danger) = outer;
+                    self.held = outer;
                     self.line("}");
                     self.cleanup(ops_mask(body));
                 }
@@ -780,10 +773,7 @@ impl<'m> Render<'m> {
                     Trig::Handle(k) => self.handle(*k, None).map_or_else(|| "delay(2)".into(), |(h, _)| h),
                 };
                 self.line(&format!("until {t} {{"));
-                let danger = self.danger;
-                self.danger |= matches!(trig, Trig::Chan | Trig::Cond(_));
                 self.block(body);
-                self.danger = danger;
                 self.line("}");
                 self.cleanup(ops_mask(body));
             }
@@ -797,7 +787,7 @@ impl<'m> Render<'m> {
             }
             Stmt::Spawn { kind, bind, join } => {
                 let kinds = self.spawnable();
-                if !self.in_scope || kinds.is_empty() || (self.danger && !known_bug("self-cancel")) {
+                if !self.in_scope || kinds.is_empty() || false {
                     return;
                 }
                 let k = kinds[*kind as usize % kinds.len()];
@@ -915,24 +905,12 @@ impl<'m> Render<'m> {
     }
 
     fn select(&mut self, arms: &[Arm]) {
-        // An arm moving the other way on the same object as an earlier arm
-        // becomes a delay arm while that bug is known (see [`KNOWN_BUGS`]).
-        let mut demoted = vec![false; arms.len()];
-        if !known_bug("select") {
-            for j in 0..arms.len() {
-                demoted[j] = (0..j).any(|i| match (arm_flow(&arms[i]), arm_flow(&arms[j])) {
-                    (Some((a, put_a)), Some((b, put_b))) => !demoted[i] && a == b && put_a != put_b,
-                    _ => false,
-                });
-            }
-        }
         // The slack of every operation arm is taken before the select and
         // given back by whichever arm wins.
         let ops: Vec<Op> = arms
             .iter()
-            .zip(&demoted)
-            .filter_map(|(a, &demoted)| match a {
-                Arm::Op(op, _) if !demoted => Some(*op),
+            .filter_map(|a| match a {
+                Arm::Op(op, _) => Some(*op),
                 _ => None,
             })
             .collect();
@@ -944,15 +922,13 @@ impl<'m> Render<'m> {
         self.line("select {");
         self.indent += 1;
         let mut mask = 0u8;
-        for (arm, &demoted) in arms.iter().zip(&demoted) {
-            let outer = (self.held, self.borrowing, self.danger);
+        for arm in arms {
+            let outer = (self.held, self.borrowing);
             let mut check = None;
             let (head, own) = match arm {
-                _ if demoted => ("await delay(1)".to_string(), None),
                 Arm::With { lock, prio, .. } => match self.lock_choice(*lock) {
                     Some(l) => {
                         self.held = Some(l);
-                        self.danger |= self.m.locks[l].preemptive;
                         (self.with_head(l, *prio), None)
                     }
                     None => ("await delay(1)".to_string(), None),
@@ -999,7 +975,7 @@ impl<'m> Render<'m> {
             self.indent -= 1;
             mask |= ops_mask(arm.body());
             self.block(arm.body());
-            (self.held, self.borrowing, self.danger) = outer;
+            (self.held, self.borrowing) = outer;
             self.line("}");
         }
         self.indent -= 1;
@@ -1008,39 +984,15 @@ impl<'m> Render<'m> {
     }
 }
 
-/// Runtime bugs this test found and reported, which the generator avoids
-/// unless `INTERACTION_FUZZ_KNOWN_BUGS` names them (`select`,
-/// `self-cancel`, comma-separated, or `1` for all), so that the test guards
-/// everything else meanwhile:
-/// - `select`: a `select` arm that completes at once on a queue or the tank also
-///   completes an earlier arm of the same `select` that waits the other way
-///   on that object (a ready `get` admits the select's own waiting `put`, a
-///   ready `put` hands its item or amount to the select's own waiting `get`
-///   or borrow, which then leaves a stray borrow record);
-/// - `self-cancel`: a process cancelled during its own step, because its var write, its
-///   `send` or its preemption of a lock unit interrupted an ancestor whose
-///   unwinding cancels the scope it is in, runs on: a lock unit or amount
-///   it takes then is never given back, and its next block end finds its
-///   records gone (an internal error). So no child is spawned inside an
-///   `until` on a channel or condition or a `with` on a preemptive lock.
-const KNOWN_BUGS: &str = "select arms moving both ways on one object; a process cancelled in its own step runs on";
-
-/// Whether the generator may make the pattern of known bug `name`.
-fn known_bug(name: &str) -> bool {
-    std::env::var("INTERACTION_FUZZ_KNOWN_BUGS").is_ok_and(|v| v == "1" || v.split(',').any(|b| b.trim() == name))
-}
-
-/// The object an arm takes from or adds to, and whether it adds: (queue
-/// 0 or 1, or 2 for the tank; put?).
-fn arm_flow(a: &Arm) -> Option<(usize, bool)> {
-    match a {
-        Arm::Op(Op::QPut(q, _), _) => Some((*q as usize % 2, true)),
-        Arm::Op(Op::QGet(q), _) => Some((*q as usize % 2, false)),
-        Arm::Op(Op::TPut(_), _) => Some((2, true)),
-        Arm::Op(Op::TGet(_), _) | Arm::Borrow { .. } => Some((2, false)),
-        _ => None,
-    }
-}
+// Two runtime bugs this test found, both fixed and guarded by fixtures
+// (`select_arms_on_the_same_object.usim`, `cancelled_by_its_own_act.usim`):
+// a ready `select` arm on a queue or the tank completed an earlier arm of
+// the same `select` that waited the other way on that object; and a process
+// cancelled during its own step (its var write, `send` or preemption
+// interrupted a block whose unwinding cancelled the scope it runs in) ran
+// on. The generator makes both patterns: arms both ways on one object, and
+// children spawned inside `until`s on channels and conditions and `with`s on
+// preemptive locks.
 
 fn lock_item(i: usize, l: &LockDef) -> String {
     let mut opts = Vec::new();
@@ -1070,7 +1022,6 @@ impl Model {
             in_loop: false,
             forq: None,
             in_scope: false,
-            danger: false,
             handles: vec![],
             mask,
         }
@@ -1925,9 +1876,6 @@ fn interacting_models_keep_their_books_and_are_deterministic() {
         "interaction_fuzz: {n} passing models in {:.1?} ({bytes} source bytes, {events} events in all)",
         started.elapsed()
     );
-    if !known_bug("select") || !known_bug("self-cancel") {
-        eprintln!("  (avoiding the patterns of known bugs not named in INTERACTION_FUZZ_KNOWN_BUGS: {KNOWN_BUGS})");
-    }
     for (ending, count) in tally.lock().unwrap().iter() {
         eprintln!("  {count:5}  {ending}");
     }
