@@ -787,7 +787,7 @@ impl<'m> Render<'m> {
             }
             Stmt::Spawn { kind, bind, join } => {
                 let kinds = self.spawnable();
-                if !self.in_scope || kinds.is_empty() || false {
+                if !self.in_scope || kinds.is_empty() {
                     return;
                 }
                 let k = kinds[*kind as usize % kinds.len()];
