@@ -73,11 +73,13 @@
 //! model. A failure prints the model as proptest shrank it, then a further
 //! statement-level minimization that keeps the failure's `[category]`.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use support::{category, guard};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -1465,17 +1467,6 @@ fn describe_failure(f: Failure) -> String {
     }
 }
 
-fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
-}
-
-fn guard<T>(stage: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|p| format!("[panic-{stage}] {}", panic_text(p)))
-}
-
 fn run_once(program: &usim_runtime::Program, seed: u64, tie_order: TieOrder) -> Result<Ran, String> {
     run_until(program, seed, tie_order, program.horizon())
 }
@@ -1647,31 +1638,11 @@ fn pipeline(m: &Model, src: &str, seed: u64) -> Result<Summary, String> {
 /// Runs the pipeline on a thread with a large stack, catching panics and
 /// giving up after a time limit.
 fn check_model(m: &Model, seed: u64) -> Result<Summary, String> {
-    let (tx, rx) = mpsc::channel();
     let model = m.clone();
-    let handle = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let src = model.render();
-            let result = pipeline(&model, &src, seed);
-            let _ = tx.send(result);
-        })
-        .expect("spawn a test thread");
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(result) => {
-            let _ = catch_unwind(AssertUnwindSafe(|| handle.join()));
-            result
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => Err("[timeout] compiling and running took over 120 s".into()),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match catch_unwind(AssertUnwindSafe(|| handle.join())) {
-            Ok(Ok(())) => Err("[lost] the test thread ended without a result".into()),
-            Ok(Err(p)) | Err(p) => Err(format!("[panic-thread] {}", panic_text(p))),
-        },
-    }
-}
-
-fn category(message: &str) -> &str {
-    message.split(']').next().unwrap_or(message)
+    support::isolated(move || {
+        let src = model.render();
+        pipeline(&model, &src, seed)
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -58,11 +58,13 @@
 //! statements nest (default 2), and `PIPELINE_FUZZ_SHOW=1` prints every
 //! generated model to stderr.
 
+mod support;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{category, guard};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -1878,17 +1880,6 @@ fn describe_failure(f: Failure) -> String {
     }
 }
 
-fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
-}
-
-fn guard<T>(stage: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|p| format!("[panic-{stage}] {}", panic_text(p)))
-}
-
 fn run_once(program: &usim_runtime::Program, seed: u64, tie_order: TieOrder) -> Result<Ran, String> {
     run_until(program, seed, tie_order, program.horizon())
 }
@@ -2029,31 +2020,9 @@ fn pipeline(src: &str, padded: Option<&str>, seed: u64) -> Result<Summary, Strin
 /// Runs the pipeline on a thread with a 256 MiB stack (the runtime gives
 /// `fn`s a 64 MiB budget), catching panics and giving up after a time limit.
 fn check_source(src: &str, padded: Option<&str>, seed: u64) -> Result<Summary, String> {
-    let (tx, rx) = mpsc::channel();
     let owned = src.to_string();
     let padded = padded.map(str::to_string);
-    let handle = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(move || {
-            let result = pipeline(&owned, padded.as_deref(), seed);
-            let _ = tx.send(result);
-        })
-        .expect("spawn a test thread");
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(result) => {
-            let _ = catch_unwind(AssertUnwindSafe(|| handle.join()));
-            result
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => Err("[timeout] compiling and running took over 120 s".into()),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match catch_unwind(AssertUnwindSafe(|| handle.join())) {
-            Ok(Ok(())) => Err("[lost] the test thread ended without a result".into()),
-            Ok(Err(p)) | Err(p) => Err(format!("[panic-thread] {}", panic_text(p))),
-        },
-    }
-}
-
-fn category(message: &str) -> &str {
-    message.split(']').next().unwrap_or(message)
+    support::isolated(move || pipeline(&owned, padded.as_deref(), seed))
 }
 
 // ---------------------------------------------------------------------------

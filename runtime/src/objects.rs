@@ -147,6 +147,18 @@ impl Kind {
     }
 }
 
+fn queue_getters(rt: &mut Runtime, index: usize) -> &mut VecDeque<Waiter> {
+    &mut rt.queue_state(index).getters
+}
+
+fn resource_getters(rt: &mut Runtime, index: usize) -> &mut VecDeque<Waiter> {
+    &mut rt.resource(index).getters
+}
+
+fn resource_putters(rt: &mut Runtime, index: usize) -> &mut VecDeque<Waiter> {
+    &mut rt.resource(index).putters
+}
+
 /// Copies `width` slots from `src` into the frame of `process` at `dest`.
 fn deliver(process: &mut Process, dest: u32, src: impl Iterator<Item = u64>) {
     if dest == NO_DEST {
@@ -202,6 +214,17 @@ impl Runtime {
             ObjectState::Resource(resource) => resource,
             _ => unreachable!("object_index checked the kind"),
         }
+    }
+
+    /// Drops the stale entries of a waiter line of object `index` when it
+    /// is time to (see `Runtime::time_to_compact`).
+    fn compact_line(&mut self, index: usize, line: fn(&mut Runtime, usize) -> &mut VecDeque<Waiter>) {
+        if !Self::time_to_compact(line(self, index).len()) {
+            return;
+        }
+        let mut list: Vec<Waiter> = std::mem::take(line(self, index)).into();
+        self.compact(&mut list, |w| *w);
+        *line(self, index) = list.into();
     }
 
     /// The item width of a queue or channel (0 for anything else).
@@ -429,11 +452,7 @@ impl Runtime {
         }
         let (reg, code) = self.register(slot, RegOn::Get { object: index as u32, dest });
         self.queue_state(index).getters.push_back(Waiter { slot, token: reg.token });
-        if Self::time_to_compact(self.queue_state(index).getters.len()) {
-            let mut list: Vec<Waiter> = std::mem::take(&mut self.queue_state(index).getters).into();
-            self.compact(&mut list, |w| *w);
-            self.queue_state(index).getters = list.into();
-        }
+        self.compact_line(index, queue_getters);
         code
     }
 
@@ -559,11 +578,7 @@ impl Runtime {
         };
         let (reg, code) = self.register(slot, on);
         self.resource(index).getters.push_back(Waiter { slot, token: reg.token });
-        if Self::time_to_compact(self.resource(index).getters.len()) {
-            let mut list: Vec<Waiter> = std::mem::take(&mut self.resource(index).getters).into();
-            self.compact(&mut list, |w| *w);
-            self.resource(index).getters = list.into();
-        }
+        self.compact_line(index, resource_getters);
         code
     }
 
@@ -615,11 +630,7 @@ impl Runtime {
         }
         let (reg, code) = self.register(slot, RegOn::ResPut { object: index as u32, amount });
         self.resource(index).putters.push_back(Waiter { slot, token: reg.token });
-        if Self::time_to_compact(self.resource(index).putters.len()) {
-            let mut list: Vec<Waiter> = std::mem::take(&mut self.resource(index).putters).into();
-            self.compact(&mut list, |w| *w);
-            self.resource(index).putters = list.into();
-        }
+        self.compact_line(index, resource_putters);
         code
     }
 

@@ -1,0 +1,49 @@
+//! What the whole-pipeline property tests share: running one model on a
+//! thread with a large stack under a time limit, turning panics into
+//! failure messages, and the `[category]` at the start of a message.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The message of a panic payload.
+pub fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// Runs `f`, turning a panic into a `[panic-STAGE]` failure.
+pub fn guard<T>(stage: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| format!("[panic-{stage}] {}", panic_text(p)))
+}
+
+/// Runs `f` on a thread with a 256 MiB stack (the runtime gives `fn`s a
+/// 64 MiB budget), catching panics and giving up after 120 s.
+pub fn isolated<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .expect("spawn a test thread");
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(result) => {
+            let _ = catch_unwind(AssertUnwindSafe(|| handle.join()));
+            result
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err("[timeout] compiling and running took over 120 s".into()),
+        Err(mpsc::RecvTimeoutError::Disconnected) => match catch_unwind(AssertUnwindSafe(|| handle.join())) {
+            Ok(Ok(())) => Err("[lost] the test thread ended without a result".into()),
+            Ok(Err(p)) | Err(p) => Err(format!("[panic-thread] {}", panic_text(p))),
+        },
+    }
+}
+
+/// The `[category]` a failure message starts with.
+pub fn category(message: &str) -> &str {
+    message.split(']').next().unwrap_or(message)
+}
