@@ -501,10 +501,9 @@ const MODELS: [Model; 5] = [
 ];
 
 /// usimc's figures for the models with `--seed 1`, which the baseline must
-/// reproduce: `(model, events, end time, check)`. Those of pingpong and
-/// mm1_lock are the baseline's own, to be confirmed against usimc once it
-/// runs queues and locks (mm1_lock's were also reproduced by a separate
-/// Lindley-recursion computation drawing in event order).
+/// reproduce: `(model, events, end time, check)`. (mm1_lock's were also
+/// reproduced by a separate Lindley-recursion computation drawing in event
+/// order.)
 const EXPECTED: [(&str, u64, f64, &str); 5] = [
     (
         "mm1_spawn",
