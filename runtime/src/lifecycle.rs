@@ -229,8 +229,8 @@ impl Runtime {
         let process = self.procs.get_mut(slot);
         process.regs.clear();
         process.open_scopes = 0;
+        // Neither woken nor suspended: any wake-up still queued for it is stale.
         process.state = RunState::Running;
-        let pid = process.pid;
         let parent = process.parent.take();
         let has_joiners = !process.joiners.is_empty();
         let kind = &self.kinds[process.kind as usize];
@@ -251,7 +251,6 @@ impl Runtime {
         if self.current != Some(slot) {
             self.procs.release(slot);
         }
-        let _ = pid;
     }
 
     /// Wakes the processes still awaiting the process in `slot`, which has
