@@ -182,6 +182,14 @@ pub enum Inst {
         len: u64,
         span: Span,
     },
+    /// Fails unless `0 <= index < len`, for a member of the object family
+    /// whose first member is object `base` (the error names the family).
+    CheckMember {
+        index: Temp,
+        len: u64,
+        base: u32,
+        span: Span,
+    },
     /// Fails with an `every` period error unless `period > 0`.
     CheckPeriod {
         period: Temp,
@@ -655,6 +663,9 @@ impl Function {
                 }
             }
             Inst::CheckIndex { index, len, span } => format!("check_index {index} < {len} {}", span_text(*span)),
+            Inst::CheckMember { index, len, base, span } => {
+                format!("check_member {index} < {len} of object {base} {}", span_text(*span))
+            }
             Inst::CheckPeriod { period, span } => format!("check_period {period} {}", span_text(*span)),
             Inst::Now { dst } => format!("{dst} = now"),
             Inst::CallFn { func, args, ret, span } => {

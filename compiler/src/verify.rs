@@ -149,7 +149,7 @@ fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::Binary { dst, a, b, .. } => (vec![*a, *b], Some(*dst)),
         Inst::Unary { dst, a, .. } => (vec![*a], Some(*dst)),
         Inst::Inline { dst, args, .. } | Inst::Host { dst, args, .. } => (args.clone(), Some(*dst)),
-        Inst::CheckIndex { index, .. } => (vec![*index], None),
+        Inst::CheckIndex { index, .. } | Inst::CheckMember { index, .. } => (vec![*index], None),
         Inst::CheckPeriod { period, .. } => (vec![*period], None),
         Inst::CallFn { args, ret, .. } => {
             let mut uses = arg_uses(args);

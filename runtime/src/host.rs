@@ -367,6 +367,20 @@ pub unsafe extern "C" fn usim_index_error(rt: *mut Runtime, index: i64, len: i64
     unsafe { runtime(rt) }.raise(message, span)
 }
 
+/// Records an out-of-bounds index into the object family whose first
+/// member is object `base`.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_member_error(rt: *mut Runtime, index: i64, len: i64, base: u32, span: i64) {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    let member = rt.object_names.get(base as usize).map_or("?", |name| name.as_str());
+    let family = member.split('[').next().unwrap_or(member);
+    let message = format!("index {index} is out of bounds for `{family}`, a family of {len}");
+    rt.raise(message, span)
+}
+
 /// `len` slots at `ptr` (none when `len` is 0, whatever `ptr` is).
 ///
 /// # Safety
@@ -415,6 +429,7 @@ pub fn host_functions() -> Vec<HostFn> {
         usim_var_written(2),
         usim_error(3),
         usim_index_error(4),
+        usim_member_error(5),
     ]
 }
 

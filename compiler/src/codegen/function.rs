@@ -221,6 +221,32 @@ impl FnGen<'_, '_> {
         self.builder.ins().return_(&[code]);
     }
 
+    /// Fails with an index error unless `0 <= index < len`; `family` names
+    /// the first member of the object family indexed, if it is one.
+    fn check_index(&mut self, index: ir::Temp, len: u64, family: Option<u32>, span: Span) -> Result<(), CodegenError> {
+        let i = self.get(index);
+        let bad = self.builder.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, i, len as i64);
+        let fail = self.builder.create_block();
+        let ok = self.builder.create_block();
+        self.builder.ins().brif(bad, fail, &[], ok, &[]);
+        self.builder.switch_to_block(fail);
+        self.builder.set_cold_block(fail);
+        let len = self.iconst(I64, len as i64);
+        let span = self.span(span);
+        let rt = self.rt;
+        match family {
+            None => self.call_host("usim_index_error", &[rt, i, len, span])?,
+            Some(base) => {
+                let base = self.iconst(I32, i64::from(base));
+                self.call_host("usim_member_error", &[rt, i, len, base, span])?
+            }
+        };
+        let exit = self.error_exit();
+        self.builder.ins().jump(exit, &[]);
+        self.builder.switch_to_block(ok);
+        Ok(())
+    }
+
     /// The address of a place, for a host call that reads its slots.
     fn pointer(&mut self, place: Place) -> Value {
         let (base, offset) = self.address(place);
@@ -426,22 +452,8 @@ impl FnGen<'_, '_> {
                 let v = v.ok_or_else(|| CodegenError(format!("host `{symbol}` returns nothing")))?;
                 self.set(*dst, v);
             }
-            Inst::CheckIndex { index, len, span } => {
-                let i = self.get(*index);
-                let bad = self.builder.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, i, *len as i64);
-                let fail = self.builder.create_block();
-                let ok = self.builder.create_block();
-                self.builder.ins().brif(bad, fail, &[], ok, &[]);
-                self.builder.switch_to_block(fail);
-                self.builder.set_cold_block(fail);
-                let len = self.iconst(I64, *len as i64);
-                let span = self.span(*span);
-                let rt = self.rt;
-                self.call_host("usim_index_error", &[rt, i, len, span])?;
-                let exit = self.error_exit();
-                self.builder.ins().jump(exit, &[]);
-                self.builder.switch_to_block(ok);
-            }
+            Inst::CheckIndex { index, len, span } => self.check_index(*index, *len, None, *span)?,
+            Inst::CheckMember { index, len, base, span } => self.check_index(*index, *len, Some(*base), *span)?,
             Inst::CheckPeriod { period, span } => {
                 let p = self.get(*period);
                 let zero = self.builder.ins().f64const(0.0);

@@ -33,7 +33,7 @@ impl FnLowerer<'_> {
                 let len = self.program.objects[i as usize].family.unwrap_or(1);
                 let member = self.scalar(index);
                 if !matches!(index.kind, ExprKind::Int(_)) {
-                    self.emit(Inst::CheckIndex { index: member, len, span: index.span });
+                    self.emit(Inst::CheckMember { index: member, len, base, span: index.span });
                 }
                 let base = self.constant(Const::Int(i64::from(base)));
                 self.binary(BinOp::IAddWrap, base, member, Scalar::Int, e.span)
