@@ -1,4 +1,4 @@
-//! Awaited conditions (LANGUAGE.md §5.4) and the write barrier on watched
+//! Awaited conditions (docs/primitives/condition.md) and the write barrier on watched
 //! vars. A condition is a native predicate plus the vars it reads; a waiting
 //! process is listed under each of those vars, and a write to one of them
 //! (`usim_var_written`, which generated code calls after storing to a var

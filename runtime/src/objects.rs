@@ -1,7 +1,7 @@
 //! The shared objects of a model and their operations: locks (with
-//! priorities and preemption), queues, channels and resources (LANGUAGE.md
-//! §5.2–§5.3). Each operation either completes at once, or registers the
-//! running process (see `wait.rs`); whatever an operation makes possible for
+//! priorities and preemption), queues, channels and resources
+//! (docs/primitives/). Each operation either completes at once, or registers
+//! the running process (see `wait.rs`); whatever an operation makes possible for
 //! a waiting process is handed over at that moment, in the order the
 //! language defines, and the receiver is woken behind everything already due.
 

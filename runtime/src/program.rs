@@ -32,7 +32,7 @@ pub struct Root {
     pub args: Vec<u64>,
 }
 
-/// A shared object of the model (LANGUAGE.md §2): its name in reports and
+/// A shared object of the model (`lock`, `queue`, ...): its name in reports and
 /// what it is. Generated code names an object by its index in
 /// [`Program::objects`]; the members of an indexed family are consecutive
 /// entries, so a member is the family's base plus its index.
