@@ -78,8 +78,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-use support::{category, guard};
+use std::time::Instant;
+use support::{cases, category, guard};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -1768,31 +1768,13 @@ fn model_variants(m: &Model) -> Vec<Model> {
 }
 
 /// Greedily shrinks the model while it still fails the same way.
-fn minimize(mut m: Model, seed: u64, cat: &str) -> (Model, String) {
-    let mut message = check_model(&m, seed).err().unwrap_or_default();
-    let started = Instant::now();
-    'outer: while started.elapsed() < Duration::from_secs(300) {
-        for v in model_variants(&m) {
-            if let Err(e) = check_model(&v, seed) {
-                if category(&e) == cat {
-                    m = v;
-                    message = e;
-                    continue 'outer;
-                }
-            }
-        }
-        break;
-    }
-    (m, message)
+fn minimize(m: Model, seed: u64, cat: &str) -> (Model, String) {
+    support::shrink(m, cat, model_variants, |m: &Model| check_model(m, seed))
 }
 
 // ---------------------------------------------------------------------------
 // The property
 // ---------------------------------------------------------------------------
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48)
-}
 
 #[test]
 fn interacting_models_keep_their_books_and_are_deterministic() {

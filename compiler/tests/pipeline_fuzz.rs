@@ -63,8 +63,8 @@ mod support;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use support::{category, guard};
+use std::time::Instant;
+use support::{cases, category, guard};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -2091,32 +2091,14 @@ fn model_variants(m: &Model) -> Vec<Model> {
 }
 
 /// Greedily removes statements while the model still fails the same way.
-fn minimize(mut m: Model, seed: u64, cat: &str) -> (Model, String) {
+fn minimize(m: Model, seed: u64, cat: &str) -> (Model, String) {
     let check = |m: &Model| check_source(&m.render(), Some(&m.render_with(true)), seed);
-    let mut message = check(&m).err().unwrap_or_default();
-    let started = Instant::now();
-    'outer: while started.elapsed() < Duration::from_secs(300) {
-        for v in model_variants(&m) {
-            if let Err(e) = check(&v) {
-                if category(&e) == cat {
-                    m = v;
-                    message = e;
-                    continue 'outer;
-                }
-            }
-        }
-        break;
-    }
-    (m, message)
+    support::shrink(m, cat, model_variants, check)
 }
 
 // ---------------------------------------------------------------------------
 // The property
 // ---------------------------------------------------------------------------
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48)
-}
 
 #[test]
 fn generated_models_compile_run_and_are_deterministic() {

@@ -628,10 +628,10 @@ mod tests {
 
         fn op() -> impl Strategy<Value = Op> {
             // Epochs beyond 32 bits check that they pass through whole.
-            let epoch = prop_oneof![0..4u64, Just(u64::MAX), (1u64 << 32)..(1u64 << 33)];
+            let token = prop_oneof![0..4u64, Just(u64::MAX), (1u64 << 32)..(1u64 << 33)];
             prop_oneof![
-                5 => (when(), epoch.clone()).prop_map(|(when, epoch)| Op::At(when, epoch)),
-                1 => epoch.prop_map(Op::Now),
+                5 => (when(), token.clone()).prop_map(|(when, token)| Op::At(when, token)),
+                1 => token.prop_map(Op::Now),
                 3 => when().prop_map(Op::Next),
                 2 => Just(Op::NextUnbounded),
             ]
@@ -655,16 +655,16 @@ mod tests {
                 let now = queue.now();
                 prop_assert_eq!(now.to_bits(), model.now.to_bits());
                 match op {
-                    Op::At(when, epoch) => {
+                    Op::At(when, token) => {
                         slot += 1;
-                        let (time, wakeup) = (resolve(when, now), Wakeup { slot, token: epoch });
+                        let (time, wakeup) = (resolve(when, now), Wakeup { slot, token });
                         queue.schedule_at(time, wakeup);
                         model.schedule_at(time, wakeup);
                     }
-                    Op::Now(epoch) => {
+                    Op::Now(token) => {
                         slot += 1;
-                        queue.schedule_now(Wakeup { slot, token: epoch });
-                        model.schedule_at(now, Wakeup { slot, token: epoch });
+                        queue.schedule_now(Wakeup { slot, token });
+                        model.schedule_at(now, Wakeup { slot, token });
                     }
                     Op::Next(when) => {
                         // Horizons may lie before now (even negative).

@@ -657,7 +657,7 @@ impl Runtime {
 
     /// Hands the level to waiting getters and room to waiting putters, each
     /// line strictly in order, stopping at the first entry that cannot be served.
-    fn serve_resource(&mut self, index: usize) {
+    pub(crate) fn serve_resource(&mut self, index: usize) {
         loop {
             let mut progress = false;
             while let Some(&getter) = self.resource(index).getters.front() {
@@ -697,12 +697,6 @@ impl Runtime {
                 return;
             }
         }
-    }
-
-    /// A getter or putter of resource `object` was withdrawn: the line may
-    /// move on.
-    pub(crate) fn serve_resource_after_withdrawal(&mut self, object: u32) {
-        self.serve_resource(object as usize);
     }
 
     /// `r.level()`.

@@ -127,21 +127,6 @@ impl Runtime {
         } else if process.state != RunState::Suspended {
             return false;
         }
-        // The common case: the process's one registration is this timer.
-        if let [only] = process.regs[..] {
-            if only.token == wakeup.token && !only.is_trigger() && process.state == RunState::Suspended {
-                let trace = self.trace;
-                let process = self.procs.get_mut(wakeup.slot);
-                process.regs.clear();
-                process.frame.write(crate::abi::SLOT_RESUME_REASON as usize, 0);
-                // Only `--trace` reads the cause of a process that runs at
-                // once (preemption looks at it only while a process is woken).
-                if trace {
-                    process.cause = Cause::Completed(only.on);
-                }
-                return true;
-            }
-        }
         let Some(index) = process.reg_index(wakeup.token) else { return false };
         let reg = process.regs[index];
         if reg.is_trigger() {

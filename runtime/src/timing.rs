@@ -1,10 +1,9 @@
 //! Waiting on simulated time: `delay`, `at`, `instant`, and the wait before
 //! an `every` iteration.
 
-use crate::abi::{HOST_ERROR, HOST_SUSPENDED, NO_SPAN};
+use crate::abi::{HOST_ERROR, NO_SPAN};
 use crate::events::Wakeup;
-use crate::process::{Reg, RegOn, RunState, NOT_A_TRIGGER};
-use crate::wait::Mode;
+use crate::process::RegOn;
 use crate::Runtime;
 
 impl Runtime {
@@ -62,28 +61,6 @@ impl Runtime {
     /// `inf` is never scheduled (the process waits forever).
     fn sleep_until(&mut self, time: f64) -> u32 {
         let Some(slot) = self.running("a timer was set") else { return HOST_ERROR };
-        if self.mode == Mode::Single {
-            // The common case, in one visit to the process record: a plain
-            // `delay` with no interrupt pending and no wait registered yet.
-            let now = self.queue.now();
-            let process = self.procs.get_mut(slot);
-            if process.pending.is_none() && process.state == RunState::Running {
-                let token = process.next_token();
-                process.since = now;
-                process.state = RunState::Suspended;
-                process.regs.push(Reg {
-                    token,
-                    group: token,
-                    arm: 0,
-                    trigger: NOT_A_TRIGGER,
-                    on: RegOn::Timer { time },
-                });
-                if time != f64::INFINITY {
-                    self.queue.schedule_at(time, Wakeup { slot, token });
-                }
-                return HOST_SUSPENDED;
-            }
-        }
         if let Some(code) = self.take_pending(slot) {
             return code;
         }

@@ -121,7 +121,7 @@ impl Runtime {
     #[inline]
     pub(crate) fn settle(&mut self) {
         while let Some(object) = self.deferred_serve.pop() {
-            self.serve_resource_after_withdrawal(object);
+            self.serve_resource(object as usize);
         }
     }
 
@@ -229,10 +229,16 @@ impl Runtime {
     /// timer at its own event).
     #[inline]
     pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
-        // The registration itself is done, not withdrawn: only its siblings
-        // may let a resource's line move on.
-        self.procs.get_mut(slot).regs.retain(|other| other.token != reg.token);
-        self.withdraw(slot, |other| other.group == reg.group);
+        let process = self.procs.get_mut(slot);
+        if process.regs.len() == 1 {
+            // The common case: a plain wait, nothing else pending.
+            process.regs.clear();
+        } else {
+            // The registration itself is done, not withdrawn: only its
+            // siblings may let a resource's line move on.
+            process.regs.retain(|other| other.token != reg.token);
+            self.withdraw(slot, |other| other.group == reg.group);
+        }
         let process = self.procs.get_mut(slot);
         process.frame.write(SLOT_RESUME_REASON as usize, u64::from(reg.arm));
         process.cause = Cause::Completed(reg.on);

@@ -47,3 +47,34 @@ pub fn isolated<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send 
 pub fn category(message: &str) -> &str {
     message.split(']').next().unwrap_or(message)
 }
+
+/// How many models a property test generates: `PROPTEST_CASES`, default 48.
+pub fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48)
+}
+
+/// Greedily shrinks a failing model: takes the first of its `variants`
+/// that still fails in the same `[category]`, until none does (or 300 s
+/// have passed). Returns the smallest model and its failure.
+pub fn shrink<M, T>(
+    mut model: M,
+    category_wanted: &str,
+    variants: impl Fn(&M) -> Vec<M>,
+    check: impl Fn(&M) -> Result<T, String>,
+) -> (M, String) {
+    let mut message = check(&model).err().unwrap_or_default();
+    let started = std::time::Instant::now();
+    'outer: while started.elapsed() < Duration::from_secs(300) {
+        for variant in variants(&model) {
+            if let Err(e) = check(&variant) {
+                if category(&e) == category_wanted {
+                    model = variant;
+                    message = e;
+                    continue 'outer;
+                }
+            }
+        }
+        break;
+    }
+    (model, message)
+}
