@@ -8,21 +8,22 @@ use usim_compiler::Compiled;
 use usim_runtime::RunOutcome;
 use usim_stdlib::format::format_float;
 
-/// A global `var`'s final value, read from the final globals block.
+/// The final value of every int, float and bool inside the global `var`s
+/// (array elements and struct fields by their full names), read from the
+/// final globals block.
 fn final_vars(compiled: &Compiled, outcome: &RunOutcome) -> Vec<(String, Value, String)> {
     let mut out = Vec::new();
-    for g in &compiled.globals {
-        let Some(scalar) = g.scalar else { continue };
-        let Some(raw) = outcome.globals.get(g.start as usize).copied() else { continue };
-        let (value, text) = match scalar {
+    for cell in &compiled.cells {
+        let Some(raw) = outcome.globals.get(cell.slot as usize).copied() else { continue };
+        let (value, text) = match cell.scalar {
             Scalar::Int => (json!(raw as i64), (raw as i64).to_string()),
             Scalar::Float => {
                 let f = f64::from_bits(raw);
                 (json!(f), format_float(f))
             }
-            Scalar::Bool => continue,
+            Scalar::Bool => (json!(raw != 0), (raw != 0).to_string()),
         };
-        out.push((g.name.clone(), value, text));
+        out.push((cell.name.clone(), value, text));
     }
     out
 }
@@ -37,9 +38,11 @@ pub fn table(compiled: &Compiled, outcome: &RunOutcome) -> String {
     }
     let vars = final_vars(compiled, outcome);
     if !vars.is_empty() {
-        out.push_str("\nvar            final\n");
+        // Aligned on the longest name, however long.
+        let width = vars.iter().map(|(name, _, _)| name.chars().count()).max().unwrap_or(0).max(14);
+        out.push_str(&format!("\n{:<width$} final\n", "var"));
         for (name, _, text) in vars {
-            out.push_str(&format!("{name:<14} {text}\n"));
+            out.push_str(&format!("{name:<width$} {text}\n"));
         }
     }
     if !outcome.waiting.is_empty() {

@@ -238,9 +238,16 @@ pub enum Inst {
     BlockEnd {
         block: HeldBlock,
     },
-    /// The write barrier: a var that some condition reads was written.
+    /// The write barrier: a var that some condition reads was written
+    /// (all of it, or a part that is not an element watched one by one).
     VarWritten {
         var: u32,
+    },
+    /// The write barrier for one element: element `index` (already checked)
+    /// of an array var some condition reads element by element was written.
+    ElementWritten {
+        var: u32,
+        index: Temp,
     },
     /// `q.len()` or `r.level()` of the object whose index is in `object`.
     ObjectValue {
@@ -405,6 +412,16 @@ pub struct SlotRange {
     pub scalar: Option<Scalar>,
 }
 
+/// One int, float or bool inside a global var, named as the report names
+/// it: `served`, `tickets[2]`, `depot.stock`, `grid[1][0]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    pub name: String,
+    /// Its slot in the globals block.
+    pub slot: u32,
+    pub scalar: Scalar,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Function {
     pub name: String,
@@ -432,15 +449,23 @@ pub struct Root {
     pub args: Vec<u64>,
 }
 
-/// An awaited condition: its predicate function and the vars it reads.
+/// An awaited condition: its predicate function and what it reads.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
     pub predicate: FuncId,
-    /// Indexes of the global vars whose writes re-evaluate it.
-    pub vars: Vec<u32>,
+    /// What it reads, whose writes re-evaluate it.
+    pub watches: Vec<Watch>,
     pub span: Span,
     /// How reports name it (`condition at line 12`).
     pub label: String,
+}
+
+/// What a condition watches: a whole global var, or one element of an array
+/// var that it reads by a constant index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Watch {
+    pub var: u32,
+    pub element: Option<u32>,
 }
 
 /// A shared object: one entry per lock, queue, channel or resource, and per
@@ -457,8 +482,13 @@ pub struct Module {
     pub params: Vec<(String, Const)>,
     pub objects: Vec<Object>,
     pub conditions: Vec<Condition>,
+    /// Per global var: how many of its elements conditions watch one by one
+    /// (its length when some condition reads one by a constant index, else 0).
+    pub watched_elements: Vec<u32>,
     pub functions: Vec<Function>,
     pub globals: Vec<SlotRange>,
+    /// Every int, float and bool inside the globals, in declaration order.
+    pub cells: Vec<Cell>,
     pub globals_init: Vec<u64>,
     pub strings: Vec<String>,
     pub roots: Vec<Root>,
@@ -531,8 +561,17 @@ impl Module {
             writeln!(out)?;
         }
         for (i, c) in self.conditions.iter().enumerate() {
-            let vars: Vec<String> =
-                c.vars.iter().map(|v| self.globals.get(*v as usize).map_or("?".into(), |g| g.name.clone())).collect();
+            let vars: Vec<String> = c
+                .watches
+                .iter()
+                .map(|w| {
+                    let name = self.globals.get(w.var as usize).map_or("?", |g| g.name.as_str());
+                    match w.element {
+                        Some(element) => format!("{name}[{element}]"),
+                        None => name.to_string(),
+                    }
+                })
+                .collect();
             writeln!(
                 out,
                 "condition {i} = {} watching [{}] ({})",
@@ -688,6 +727,7 @@ impl Function {
             Inst::PrintLine => "print_line".into(),
             Inst::BlockEnd { block } => format!("block_end {}", held_text(*block)),
             Inst::VarWritten { var } => format!("var_written {var}"),
+            Inst::ElementWritten { var, index } => format!("element_written {var}[{index}]"),
             Inst::ObjectValue { dst, op, object } => match op {
                 ObjectValueOp::QueueLen => format!("{dst} = queue_len {object}"),
                 ObjectValueOp::ResourceLevel => format!("{dst} = resource_level {object}"),

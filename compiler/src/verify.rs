@@ -5,7 +5,9 @@
 //! - only processes wait; a predicate ends with `return_bool`;
 //! - **no temporary lives across a suspension**: every use of a temporary is
 //!   preceded, on every path from every state's entry, by a definition in the
-//!   same step (a resumption starts with no temporaries).
+//!   same step (a resumption starts with no temporaries);
+//! - every watch of a condition names a var, and an element only of a var
+//!   whose elements are watched one by one; so does every `element_written`.
 
 use crate::ir::{Arg, Base, BlockId, Function, Inst, Module, Place, Ret, Temp, Terminator, WaitOp};
 
@@ -13,6 +15,44 @@ use crate::ir::{Arg, Base, BlockId, Function, Inst, Module, Place, Ret, Temp, Te
 pub fn verify(module: &Module) -> Result<(), String> {
     for function in &module.functions {
         verify_function(function).map_err(|e| format!("IR of `{}`: {e}", function.name))?;
+    }
+    verify_watches(module)
+}
+
+fn verify_watches(module: &Module) -> Result<(), String> {
+    if module.watched_elements.len() != module.globals.len() {
+        return Err(format!(
+            "{} vars but {} entries of watched elements",
+            module.globals.len(),
+            module.watched_elements.len()
+        ));
+    }
+    let elements = |var: u32| module.watched_elements.get(var as usize).copied();
+    for (index, condition) in module.conditions.iter().enumerate() {
+        for watch in &condition.watches {
+            let fits = match (elements(watch.var), watch.element) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(n), Some(element)) => element < n,
+            };
+            if !fits {
+                return Err(format!("condition {index} watches {watch:?}, which does not exist"));
+            }
+        }
+    }
+    for function in &module.functions {
+        for block in &function.blocks {
+            for inst in &block.insts {
+                if let Inst::ElementWritten { var, .. } = inst {
+                    if elements(*var).is_none_or(|n| n == 0) {
+                        return Err(format!(
+                            "IR of `{}`: element_written of var {var}, whose elements are not watched",
+                            function.name
+                        ));
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -169,6 +209,7 @@ fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::TextValue { src, .. } => (vec![*src], None),
         Inst::ObjectValue { dst, object, .. } => (vec![*object], Some(*dst)),
         Inst::Send { object, src } => ([vec![*object], place_uses(src)].concat(), None),
+        Inst::ElementWritten { index, .. } => (vec![*index], None),
         Inst::ScopeEnter | Inst::Text { .. } | Inst::PrintLine | Inst::BlockEnd { .. } | Inst::VarWritten { .. } => {
             (vec![], None)
         }

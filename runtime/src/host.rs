@@ -348,6 +348,18 @@ pub unsafe extern "C" fn usim_var_written(rt: *mut Runtime, var: u32) -> u32 {
     unless_ended(rt, code)
 }
 
+/// The write barrier for one element: element `index` of array var `var`
+/// was written (the store checked the index). Returns as `usim_var_written`.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_element_written(rt: *mut Runtime, var: u32, index: i64) -> u32 {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    let code = rt.element_written(var, index);
+    unless_ended(rt, code)
+}
+
 /// Records the runtime error `code` (see [`crate::inline_error_message`]).
 ///
 /// # Safety
@@ -427,6 +439,7 @@ pub fn host_functions() -> Vec<HostFn> {
         usim_resource_level(2),
         usim_condition(2),
         usim_var_written(2),
+        usim_element_written(3),
         usim_error(3),
         usim_index_error(4),
         usim_member_error(5),

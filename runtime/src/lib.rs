@@ -83,7 +83,7 @@ pub use host_abi::{AbiType, HostFn};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
 pub use program::{
-    ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder,
+    ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder, Watch,
 };
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;

@@ -65,15 +65,24 @@ pub enum ObjectKindSpec {
 
 /// An awaited condition: a native predicate over the waiting process's frame
 /// and the globals (it returns 0 for false, 1 for true, or
-/// [`crate::STEP_ERROR`] after recording an error), and the `var`s it reads,
-/// which are the only ones whose writes re-evaluate it.
+/// [`crate::STEP_ERROR`] after recording an error), and what it reads,
+/// whose writes are the only ones that re-evaluate it.
 #[derive(Debug, Clone)]
 pub struct ConditionSpec {
     pub predicate: StepFn,
-    /// Indexes of the watched vars, as `usim_var_written` names them.
-    pub vars: Vec<u32>,
+    pub watches: Vec<Watch>,
     /// How reports name it, e.g. `condition at line 12`.
     pub label: String,
+}
+
+/// What a condition watches: a whole var (any write to it re-evaluates the
+/// condition), or one element of an array var, which it reads by a constant
+/// index (only writes to that element, and writes to the whole array, do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Watch {
+    /// The var's index, as `usim_var_written` names it.
+    pub var: u32,
+    pub element: Option<u32>,
 }
 
 /// A compiled model, ready to run any number of times.
@@ -90,7 +99,7 @@ pub struct Program<'code> {
     horizon: Option<f64>,
     objects: Vec<ObjectSpec>,
     conditions: Vec<ConditionSpec>,
-    var_count: u32,
+    watched_elements: Vec<u32>,
     _code: PhantomData<&'code ()>,
 }
 
@@ -106,8 +115,10 @@ pub struct ProgramParts {
     pub horizon: Option<f64>,
     pub objects: Vec<ObjectSpec>,
     pub conditions: Vec<ConditionSpec>,
-    /// How many `var`s the model has (the watchers lists of conditions).
-    pub var_count: u32,
+    /// One entry per `var`: how many of its elements conditions watch one
+    /// by one (its length when some condition reads an element of it by a
+    /// constant index, else 0).
+    pub watched_elements: Vec<u32>,
 }
 
 impl<'code> Program<'code> {
@@ -127,7 +138,7 @@ impl<'code> Program<'code> {
             horizon: parts.horizon,
             objects: parts.objects,
             conditions: parts.conditions,
-            var_count: parts.var_count,
+            watched_elements: parts.watched_elements,
             _code: PhantomData,
         }
     }
@@ -156,8 +167,8 @@ impl<'code> Program<'code> {
         &self.conditions
     }
 
-    pub fn var_count(&self) -> u32 {
-        self.var_count
+    pub fn watched_elements(&self) -> &[u32] {
+        &self.watched_elements
     }
 
     /// Checks the frame layouts, roots, objects and conditions against each
@@ -209,11 +220,20 @@ impl<'code> Program<'code> {
             }
         }
         for condition in &self.conditions {
-            if let Some(var) = condition.vars.iter().find(|&&var| var >= self.var_count) {
-                return Err(format!(
-                    "internal error: {} watches var {var}, but the model has {} vars",
-                    condition.label, self.var_count
-                ));
+            for watch in &condition.watches {
+                let elements = self.watched_elements.get(watch.var as usize);
+                let fits = match (elements, watch.element) {
+                    (None, _) => false,
+                    (Some(_), None) => true,
+                    (Some(&elements), Some(element)) => element < elements,
+                };
+                if !fits {
+                    return Err(format!(
+                        "internal error: {} watches {watch:?}, which the model's {} vars do not have",
+                        condition.label,
+                        self.watched_elements.len()
+                    ));
+                }
             }
         }
         Ok(())

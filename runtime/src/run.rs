@@ -47,7 +47,13 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     runtime.objects = program.objects().iter().map(ObjectState::new).collect();
     runtime.object_names = program.objects().iter().map(|object| object.name.clone()).collect();
     runtime.conditions = program.conditions().to_vec();
-    runtime.watchers = vec![Vec::new(); program.var_count() as usize];
+    let mut first = 0;
+    for &elements in program.watched_elements() {
+        runtime.watch_keys.push(first);
+        first += 1 + elements;
+    }
+    runtime.watch_keys.push(first);
+    runtime.watchers = vec![Vec::new(); first as usize];
     runtime.trace = config.trace;
     let horizon = config.horizon.or(program.horizon());
     let end = match program.validate() {

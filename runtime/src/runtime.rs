@@ -9,7 +9,8 @@ use crate::error::RuntimeError;
 use crate::events::EventQueue;
 use crate::objects::ObjectState;
 use crate::output::Output;
-use crate::process::{Child, ProcessTable, Waiter};
+use crate::conditions::Watcher;
+use crate::process::{Child, ProcessTable};
 use crate::program::ConditionSpec;
 use crate::wait::Mode;
 
@@ -50,9 +51,14 @@ pub struct Runtime {
     /// Report names of the objects (`teller`, `pumps[2]`).
     pub(crate) object_names: Vec<String>,
     pub(crate) conditions: Vec<ConditionSpec>,
-    /// Per var: the processes waiting on a condition that reads it, in the
-    /// order they began to wait (may hold stale entries).
-    pub(crate) watchers: Vec<Vec<Waiter>>,
+    /// Per watch list (see `conditions`): the processes waiting on a
+    /// condition that watches it, in the order they began to wait (may hold
+    /// stale entries).
+    pub(crate) watchers: Vec<Vec<Watcher>>,
+    /// Per var, its first watch list; one more entry ends the last var's.
+    pub(crate) watch_keys: Vec<u32>,
+    /// Numbers the waits on conditions, in the order they began.
+    pub(crate) watch_serial: u64,
     /// How the running process's next registration is meant.
     pub(crate) mode: Mode,
     /// Counts lock acquisitions; names each holder's record.
@@ -93,6 +99,8 @@ impl Runtime {
             object_names: Vec::new(),
             conditions: Vec::new(),
             watchers: Vec::new(),
+            watch_keys: Vec::new(),
+            watch_serial: 0,
             mode: Mode::Single,
             lock_serials: 0,
             trace: false,

@@ -237,3 +237,27 @@ fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         _ => return None,
     })
 }
+
+/// The value of a checked int expression made of literals (the checker has
+/// put the values of `const`s and `param`s in their place) and arithmetic,
+/// as the generated code would compute it; `None` for anything else or an
+/// overflow.
+pub fn int_value<T>(e: &Expr<T>) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Int(i) => Some(*i),
+        ExprKind::Paren(inner) => int_value(inner),
+        ExprKind::Unary(UnOp::Neg, inner) => int_value(inner)?.checked_neg(),
+        ExprKind::Binary(op, a, b) => {
+            let (a, b) = (int_value(a)?, int_value(b)?);
+            match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::Div => a.checked_div(b),
+                BinOp::Rem => a.checked_rem(b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

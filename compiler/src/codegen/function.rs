@@ -556,6 +556,12 @@ impl FnGen<'_, '_> {
                 let status = self.call_value("usim_var_written", &[rt, var])?;
                 self.continue_unless_ended_or_failed(status);
             }
+            Inst::ElementWritten { var, index } => {
+                let var = self.iconst(I32, i64::from(*var));
+                let (rt, index) = (self.rt, self.get(*index));
+                let status = self.call_value("usim_element_written", &[rt, var, index])?;
+                self.continue_unless_ended_or_failed(status);
+            }
             Inst::ObjectValue { dst, op, object } => {
                 let symbol = match op {
                     ObjectValueOp::QueueLen => "usim_queue_len",

@@ -45,8 +45,9 @@ pub struct Compiled {
     module: Option<JITModule>,
     // Lent out only as `&Program<'_>`, tied to `self`: it cannot outlive the code.
     program: rt::Program<'static>,
-    /// The globals layout, to read `var`s back from the final globals block.
-    pub globals: Vec<ir::SlotRange>,
+    /// The figures inside the globals, to read `var`s back from the final
+    /// globals block.
+    pub cells: Vec<ir::Cell>,
     /// The params and the values this compilation used.
     pub params: Vec<(String, Const)>,
     /// Cranelift's text of each function, when asked for.
@@ -237,7 +238,8 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         let code = jit.get_finalized_function(ids[condition.predicate.0 as usize]);
         // SAFETY: predicates are defined with the step signature too.
         let predicate: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
-        conditions.push(rt::ConditionSpec { predicate, vars: condition.vars.clone(), label: condition.label.clone() });
+        let watches = condition.watches.iter().map(|w| rt::Watch { var: w.var, element: w.element }).collect();
+        conditions.push(rt::ConditionSpec { predicate, watches, label: condition.label.clone() });
     }
     let parts = rt::ProgramParts {
         kinds: kinds_out,
@@ -246,7 +248,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         horizon: module.horizon,
         objects: module.objects.iter().map(|o| rt::ObjectSpec { name: o.name.clone(), kind: o.kind.clone() }).collect(),
         conditions,
-        var_count: module.globals.len() as u32,
+        watched_elements: module.watched_elements.clone(),
     };
     // SAFETY: every step and predicate was just compiled into `jit`, which
     // the returned `Compiled` owns and frees only on drop, and the program is
@@ -255,5 +257,5 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     // of the process it was compiled for, whose layout it shares), the globals
     // block of `globals_init`'s length, and the runtime through host calls.
     let program = unsafe { rt::Program::new(parts) };
-    Ok(Compiled { module: Some(jit), program, globals: module.globals.clone(), params: module.params.clone(), clif })
+    Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
 }

@@ -1,12 +1,32 @@
 //! Awaited conditions before lowering: which vars each `fn` reads (directly
-//! or through the `fn`s it calls), which vars some condition reads (their
-//! stores get the write barrier), and the vars of one condition.
+//! or through the `fn`s it calls), what one condition watches, and what
+//! some condition of the program watches (those stores get the write
+//! barrier).
+//!
+//! A condition watches an element of an array var when it reads it by a
+//! constant index (`tickets[2]`, `tickets[FILM - 1]`), and the whole var
+//! when it reads it any other way: by a dynamic index (`tickets[m]`), whole,
+//! or inside a `fn` it calls. The index of a write is known at run time
+//! whatever it is, so a write to an element re-checks exactly the watchers
+//! of that element plus those of the whole var.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ast::{Block, Expr, ExprKind, ForIter, SelectHead, StmtKind, StrPart};
+use crate::check::consteval;
+use crate::ir::Watch;
 use crate::program::Program;
 use crate::types::Type;
+
+/// What the conditions of a program watch, for the write barrier.
+#[derive(Debug, Default)]
+pub(super) struct Watched {
+    /// The vars some condition reads in any way.
+    pub vars: BTreeSet<u32>,
+    /// Array vars some condition reads an element of by a constant index,
+    /// with their lengths.
+    pub elements: BTreeMap<u32, u32>,
+}
 
 /// Calls `visit` on every expression of `block`, nested ones included.
 pub(super) fn each_expr(block: &Block<Type>, visit: &mut impl FnMut(&Expr<Type>)) {
@@ -91,13 +111,18 @@ pub(super) fn each_expr(block: &Block<Type>, visit: &mut impl FnMut(&Expr<Type>)
 /// Calls `visit` on `e` and every expression inside it.
 fn walk(e: &Expr<Type>, visit: &mut impl FnMut(&Expr<Type>)) {
     visit(e);
+    children(e, &mut |child| walk(child, visit));
+}
+
+/// Calls `visit` on the expressions directly inside `e`.
+fn children(e: &Expr<Type>, visit: &mut dyn FnMut(&Expr<Type>)) {
     match &e.kind {
-        ExprKind::ArrayLit(items) => items.iter().for_each(|i| walk(i, visit)),
+        ExprKind::ArrayLit(items) => items.iter().for_each(|i| visit(i)),
         ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            walk(a, visit);
-            walk(b, visit);
+            visit(a);
+            visit(b);
         }
-        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, f)| walk(f, visit)),
+        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, f)| visit(f)),
         ExprKind::Unary(_, a)
         | ExprKind::Field(a, _)
         | ExprKind::Paren(a)
@@ -106,17 +131,17 @@ fn walk(e: &Expr<Type>, visit: &mut impl FnMut(&Expr<Type>)) {
         | ExprKind::ToFloat(a)
         | ExprKind::Delay(a)
         | ExprKind::At(a)
-        | ExprKind::Condition(a) => walk(a, visit),
+        | ExprKind::Condition(a) => visit(a),
         ExprKind::Call { args, .. } | ExprKind::CallFn { args, .. } | ExprKind::CallBuiltin { args, .. } => {
-            args.iter().for_each(|a| walk(a, visit))
+            args.iter().for_each(|a| visit(a))
         }
         ExprKind::Method { receiver, args, .. } => {
-            walk(receiver, visit);
-            args.iter().for_each(|a| walk(a, visit));
+            visit(receiver);
+            args.iter().for_each(|a| visit(a));
         }
         ExprKind::ObjectOp { object, args, .. } => {
-            walk(object, visit);
-            args.iter().for_each(|a| walk(a, visit));
+            visit(object);
+            args.iter().for_each(|a| visit(a));
         }
         _ => {}
     }
@@ -160,27 +185,52 @@ pub(super) fn callable_reads(program: &Program) -> Vec<BTreeSet<u32>> {
     }
 }
 
-/// The vars a condition reads, directly or through the `fn`s it calls.
-pub(super) fn condition_vars(cond: &Expr<Type>, reads: &[BTreeSet<u32>]) -> BTreeSet<u32> {
-    let mut vars = BTreeSet::new();
-    walk(cond, &mut |e| match &e.kind {
-        ExprKind::Global(var) => {
-            vars.insert(*var);
-        }
-        ExprKind::CallFn { callable, .. } => vars.extend(reads[*callable as usize].iter().copied()),
-        _ => {}
-    });
-    vars
+/// What a condition watches: the elements it reads by a constant index and
+/// the vars it reads otherwise, directly or through the `fn`s it calls. A
+/// var watched whole needs no element watches.
+pub(super) fn condition_watches(cond: &Expr<Type>, reads: &[BTreeSet<u32>]) -> BTreeSet<Watch> {
+    let mut watches = BTreeSet::new();
+    collect_watches(cond, reads, &mut watches);
+    let whole: BTreeSet<u32> = watches.iter().filter(|w| w.element.is_none()).map(|w| w.var).collect();
+    watches.retain(|w| w.element.is_none() || !whole.contains(&w.var));
+    watches
 }
 
-/// The vars some awaited condition of the program reads: stores to them
-/// must tell the runtime.
-pub(super) fn watched_vars(program: &Program, reads: &[BTreeSet<u32>]) -> BTreeSet<u32> {
-    let mut watched = BTreeSet::new();
+fn collect_watches(e: &Expr<Type>, reads: &[BTreeSet<u32>], out: &mut BTreeSet<Watch>) {
+    match &e.kind {
+        ExprKind::Index(inner, index) => {
+            if let (ExprKind::Global(var), Type::Array(_, len)) = (&inner.kind, &inner.ty) {
+                if let Some(i) = consteval::int_value(index).filter(|i| (0..*len as i64).contains(i)) {
+                    out.insert(Watch { var: *var, element: Some(i as u32) });
+                    return;
+                }
+            }
+        }
+        ExprKind::Global(var) => {
+            out.insert(Watch { var: *var, element: None });
+        }
+        ExprKind::CallFn { callable, .. } => {
+            out.extend(reads[*callable as usize].iter().map(|&var| Watch { var, element: None }));
+        }
+        _ => {}
+    }
+    children(e, &mut |child| collect_watches(child, reads, out));
+}
+
+/// What the conditions of the program watch.
+pub(super) fn watched(program: &Program, reads: &[BTreeSet<u32>]) -> Watched {
+    let mut watched = Watched::default();
     for callable in &program.callables {
         each_expr(&callable.body, &mut |e| {
             if let ExprKind::Condition(cond) = &e.kind {
-                watched.extend(condition_vars(cond, reads));
+                for watch in condition_watches(cond, reads) {
+                    watched.vars.insert(watch.var);
+                    if watch.element.is_some() {
+                        if let Type::Array(_, len) = &program.globals[watch.var as usize].ty {
+                            watched.elements.insert(watch.var, *len as u32);
+                        }
+                    }
+                }
             }
         });
     }

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// The index of the element of a global array var that a written place
+/// lies in.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum ElementIndex {
+    Const(i64),
+    Temp(Temp),
+}
+
 impl FnLowerer<'_> {
     /// Lowers an expression whose type is unit (a call with no result).
     pub(super) fn unit(&mut self, e: &Expr<Type>) {
@@ -34,13 +42,20 @@ impl FnLowerer<'_> {
 
     /// The place an expression denotes, if it is a variable or a field or element of one.
     pub(super) fn place(&mut self, e: &Expr<Type>) -> Option<Place> {
+        self.place_path(e, &mut None)
+    }
+
+    /// `place`, noting in `element` the index of the element of a global
+    /// array var that the place lies in, if it lies in one (the write
+    /// barrier needs it).
+    pub(super) fn place_path(&mut self, e: &Expr<Type>, element: &mut Option<ElementIndex>) -> Option<Place> {
         match &e.kind {
             ExprKind::Local(id) => Some(Place::frame(self.local_slots[id.0 as usize])),
             ExprKind::Global(i) => {
                 Some(Place { base: Base::Globals, offset: self.global_slots[*i as usize], dynamic: None })
             }
             ExprKind::Field(inner, field) => {
-                let base = self.place_or_temp(inner);
+                let base = self.path_or_temp(inner, element);
                 let Type::Struct(id) = inner.ty else { return None };
                 let (offset, _) = self.program.field(StructId(id.0), &field.name)?;
                 Some(base.plus(offset))
@@ -50,14 +65,21 @@ impl FnLowerer<'_> {
                     self.unsupported("indexed object families", e.span);
                     return None;
                 };
-                let base = self.place_or_temp(inner);
+                let base = self.path_or_temp(inner, element);
+                let of_global = matches!(inner.kind, ExprKind::Global(_));
                 let width = self.program.width(elem);
                 if let ExprKind::Int(i) = index.kind {
                     // The checker rejected constant indexes out of bounds.
+                    if of_global {
+                        *element = Some(ElementIndex::Const(i));
+                    }
                     return Some(base.plus(i as u32 * width));
                 }
                 let i = self.scalar(index);
                 self.emit(Inst::CheckIndex { index: i, len: *len, span: index.span });
+                if of_global {
+                    *element = Some(ElementIndex::Temp(i));
+                }
                 let scaled = if width == 1 {
                     i
                 } else {
@@ -76,7 +98,11 @@ impl FnLowerer<'_> {
 
     /// A place holding the value: the expression's own, or a fresh hidden one.
     pub(super) fn place_or_temp(&mut self, e: &Expr<Type>) -> Place {
-        if let Some(p) = self.place(e) {
+        self.path_or_temp(e, &mut None)
+    }
+
+    fn path_or_temp(&mut self, e: &Expr<Type>, element: &mut Option<ElementIndex>) -> Place {
+        if let Some(p) = self.place_path(e, element) {
             return p;
         }
         let width = self.program.width(&e.ty);

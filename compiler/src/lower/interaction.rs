@@ -301,8 +301,8 @@ impl FnLowerer<'_> {
     /// Compiles an awaited condition to a predicate function over this
     /// process's frame and returns the condition's index.
     pub(super) fn condition(&mut self, cond: &Expr<Type>) -> u32 {
-        let vars = conditions::condition_vars(cond, self.context.reads);
-        if vars.is_empty() {
+        let watches = conditions::condition_watches(cond, self.context.reads);
+        if watches.is_empty() {
             let d =
                 Diagnostic::error("E0219", "this condition reads no global `var`, so it could never change", cond.span)
                     .with_label("awaiting it would wait forever")
@@ -343,7 +343,7 @@ impl FnLowerer<'_> {
         self.frame_slots = frame_slots;
         self.slots.extend(hidden);
         let label = format!("condition at {}..{}", cond.span.start, cond.span.end);
-        let condition = ir::Condition { predicate, vars: vars.into_iter().collect(), span: cond.span, label };
+        let condition = ir::Condition { predicate, watches: watches.into_iter().collect(), span: cond.span, label };
         self.predicates.push((function, condition));
         index
     }

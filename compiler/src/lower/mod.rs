@@ -48,7 +48,7 @@ struct Context<'a> {
     /// object table (a family's members follow it).
     object_bases: &'a [u32],
     /// The vars some condition reads: their stores get the write barrier.
-    watched: &'a BTreeSet<u32>,
+    watched: &'a conditions::Watched,
     /// Per callable, the vars it reads (through the `fn`s it calls too).
     reads: &'a [BTreeSet<u32>],
 }
@@ -73,9 +73,13 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
             scalar: is_scalar(&g.ty).then(|| scalar_of(&g.ty)),
         });
     }
+    let mut cells = Vec::new();
+    for (g, &start) in program.globals.iter().zip(&global_slots) {
+        push_cells(program, &g.ty, g.name.clone(), start, &mut cells);
+    }
     let (objects, object_bases) = objects(program);
     let reads = conditions::callable_reads(program);
-    let watched = conditions::watched_vars(program, &reads);
+    let watched = conditions::watched(program, &reads);
     let context =
         Context { program, global_slots: &global_slots, object_bases: &object_bases, watched: &watched, reads: &reads };
     let mut functions = Vec::new();
@@ -123,8 +127,10 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
         params,
         objects,
         conditions,
+        watched_elements: (0..globals.len() as u32).map(|var| watched.elements.get(&var).copied().unwrap_or(0)).collect(),
         functions,
         globals,
+        cells,
         globals_init,
         strings: strings.list,
         roots,
@@ -224,6 +230,28 @@ struct FnLowerer<'a> {
     /// Lowering a condition's predicate: it returns a bool and never waits.
     is_predicate: bool,
     diagnostics: Vec<Diagnostic>,
+}
+
+/// The ints, floats and bools of a value of type `ty` at slot `slot`, named
+/// from `name` down (process handles are not figures, so they are left out).
+fn push_cells(program: &Program, ty: &Type, name: String, slot: u32, out: &mut Vec<ir::Cell>) {
+    match ty {
+        Type::Int | Type::Float | Type::Bool => out.push(ir::Cell { name, slot, scalar: scalar_of(ty) }),
+        Type::Array(elem, len) => {
+            let width = program.width(elem);
+            for i in 0..*len as u32 {
+                push_cells(program, elem, format!("{name}[{i}]"), slot + i * width, out);
+            }
+        }
+        Type::Struct(id) => {
+            let mut offset = 0;
+            for (field, field_ty) in &program.structs[id.0 as usize].fields {
+                push_cells(program, field_ty, format!("{name}.{field}"), slot + offset, out);
+                offset += program.width(field_ty);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn scalar_of(ty: &Type) -> Scalar {

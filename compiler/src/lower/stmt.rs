@@ -1,5 +1,6 @@
 //! Lowering statements: control flow, loops, `every`, assignments, waits, print.
 
+use super::expr::ElementIndex;
 use super::*;
 
 impl FnLowerer<'_> {
@@ -255,54 +256,75 @@ impl FnLowerer<'_> {
     }
 
     pub(super) fn assign(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
-        self.assign_value(target, op, value);
-        // The write barrier: a store to a var some condition reads tells the runtime.
+        let mut element = None;
+        if !self.assign_value(target, op, value, &mut element) {
+            return;
+        }
+        // The write barrier: a store to a var some condition reads tells the
+        // runtime, naming the element when conditions watch them one by one.
         let mut root = target;
         while let ExprKind::Field(inner, _) | ExprKind::Index(inner, _) = &root.kind {
             root = inner;
         }
-        if let ExprKind::Global(var) = root.kind {
-            if self.context.watched.contains(&var) {
-                self.emit(Inst::VarWritten { var });
+        let ExprKind::Global(var) = root.kind else { return };
+        if !self.context.watched.vars.contains(&var) {
+            return;
+        }
+        match element {
+            Some(index) if self.context.watched.elements.contains_key(&var) => {
+                let index = match index {
+                    ElementIndex::Const(i) => self.constant(Const::Int(i)),
+                    ElementIndex::Temp(t) => t,
+                };
+                self.emit(Inst::ElementWritten { var, index });
             }
+            _ => self.emit(Inst::VarWritten { var }),
         }
     }
 
-    fn assign_value(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
+    /// Stores the value; false when there was nothing to store (an error
+    /// already reported). `element` receives the written element's index.
+    fn assign_value(
+        &mut self,
+        target: &Expr<Type>,
+        op: AssignOp,
+        value: &Expr<Type>,
+        element: &mut Option<ElementIndex>,
+    ) -> bool {
         if op == AssignOp::Set {
             if let ExprKind::Await(inner) = &value.kind {
                 // Await first: a place's dynamic index must not live across the suspension.
                 let result = self.await_value(inner);
-                let Some(dst) = self.place(target) else { return };
+                let Some(dst) = self.place_path(target, element) else { return false };
                 match result {
                     AwaitValue::Scalar(t) => self.emit(Inst::Store { place: dst, src: t }),
                     AwaitValue::Slots(src, len) => self.emit(Inst::Copy { dst, src, len }),
                     AwaitValue::None => {}
                 }
-                return;
+                return true;
             }
             if is_scalar(&target.ty) {
                 let v = self.scalar(value);
-                let Some(dst) = self.place(target) else { return };
+                let Some(dst) = self.place_path(target, element) else { return false };
                 self.emit(Inst::Store { place: dst, src: v });
             } else {
                 // Build the new value aside first: the right side may read the target.
                 let width = self.program.width(&target.ty);
                 let tmp = self.hidden("assigned value", width);
                 self.into(value, tmp);
-                let Some(dst) = self.place(target) else { return };
+                let Some(dst) = self.place_path(target, element) else { return false };
                 self.emit(Inst::Copy { dst, src: tmp, len: width });
             }
-            return;
+            return true;
         }
         let v = match &value.kind {
             ExprKind::Await(inner) => match self.await_value(inner) {
                 AwaitValue::Scalar(t) => t,
-                _ => return,
+                _ => return false,
             },
             _ => self.scalar(value),
         };
-        let Some(dst) = self.place(target) else { return };
+        let Some(dst) = self.place_path(target, element) else { return false };
         let scalar = scalar_of(&target.ty);
         let old = self.load(dst, scalar);
         let op = match (op, scalar) {
@@ -317,6 +339,7 @@ impl FnLowerer<'_> {
         };
         let new = self.binary(op, old, v, scalar, target.span.to(value.span));
         self.emit(Inst::Store { place: dst, src: new });
+        true
     }
 
     /// Writes a value (which may be an `await`) into a place.

@@ -254,7 +254,11 @@ impl BodyChecker<'_, '_> {
                 }
             }
             ExprKind::Index(inner, index) => {
-                let inner = self.expr(inner);
+                // A family's name stands bare only here, to be indexed.
+                let inner = match &inner.kind {
+                    ExprKind::Name(name) => self.name_or_family(name, inner.span, true),
+                    _ => self.expr(inner),
+                };
                 let index = self.expect(index, &Type::Int);
                 let (ty, len) = match &inner.ty {
                     Type::Array(elem, len) => ((**elem).clone(), Some(*len)),
@@ -275,14 +279,18 @@ impl BodyChecker<'_, '_> {
                         return error_expr(span);
                     }
                 };
-                if let (ExprKind::Int(i), Some(len)) = (&index.kind, len) {
-                    if *i < 0 || *i as u64 >= len {
+                if let (Some(i), Some(len)) = (crate::check::consteval::int_value(&index), len) {
+                    if i < 0 || i as u64 >= len {
                         let d = Diagnostic::error(
                             "E0228",
                             format!("index {i} is out of bounds for length {len}"),
                             index.span,
                         )
-                        .with_label(format!("valid indexes are 0 to {}", len as i64 - 1));
+                        .with_label(if len == 0 {
+                            "it has no elements, so no index is valid".to_string()
+                        } else {
+                            format!("valid indexes are 0 to {}", len - 1)
+                        });
                         self.error(d);
                     }
                 }
@@ -350,6 +358,11 @@ impl BodyChecker<'_, '_> {
     }
 
     pub(super) fn name(&mut self, name: &str, span: Span) -> TExpr {
+        self.name_or_family(name, span, false)
+    }
+
+    /// A name's meaning; a family of objects is one only when `indexed`.
+    fn name_or_family(&mut self, name: &str, span: Span, indexed: bool) -> TExpr {
         if let Some(id) = self.lookup_local(name) {
             let ty = self.locals[id.0 as usize].ty.clone();
             return typed(ExprKind::Local(id), span, ty);
@@ -368,7 +381,32 @@ impl BodyChecker<'_, '_> {
                 value_literal(&value, span).unwrap_or_else(|| error_expr(span))
             }
             Some(GlobalName::Object(i)) => {
-                let kind = self.ck.program.objects[i as usize].kind.clone();
+                let object = &self.ck.program.objects[i as usize];
+                let kind = object.kind.clone();
+                if let (Some(len), false) = (object.family, indexed) {
+                    let noun = match kind {
+                        ObjectKind::Lock => "locks",
+                        ObjectKind::Queue(_) => "queues",
+                        ObjectKind::Channel(_) => "channels",
+                        ObjectKind::Resource => "resources",
+                    };
+                    let d = Diagnostic::error(
+                        "E0232",
+                        format!("`{name}` is a family of {len} {noun}, not one of them"),
+                        span,
+                    )
+                    .with_label("name a member here");
+                    let d = if len == 0 {
+                        d.with_note("it has no members, so none can be named")
+                    } else {
+                        d.with_note(format!(
+                            "each member is its own object: write `{name}[i]` with an index from 0 to {}",
+                            len - 1
+                        ))
+                    };
+                    self.error(d);
+                    return error_expr(span);
+                }
                 typed(ExprKind::Object(i), span, Type::Object(kind))
             }
             Some(GlobalName::Struct(_)) => {
