@@ -5,11 +5,11 @@
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::abi::{decode_span, Header, StepFn, NO_SPAN};
+use crate::conditions::Watcher;
 use crate::error::RuntimeError;
 use crate::events::EventQueue;
 use crate::objects::ObjectState;
 use crate::output::Output;
-use crate::conditions::Watcher;
 use crate::process::{Child, ProcessTable};
 use crate::program::ConditionSpec;
 use crate::wait::Mode;

@@ -127,7 +127,9 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
         params,
         objects,
         conditions,
-        watched_elements: (0..globals.len() as u32).map(|var| watched.elements.get(&var).copied().unwrap_or(0)).collect(),
+        watched_elements: (0..globals.len() as u32)
+            .map(|var| watched.elements.get(&var).copied().unwrap_or(0))
+            .collect(),
         functions,
         globals,
         cells,
