@@ -117,7 +117,7 @@ fn walk(e: &Expr<Type>, visit: &mut impl FnMut(&Expr<Type>)) {
 /// Calls `visit` on the expressions directly inside `e`.
 fn children(e: &Expr<Type>, visit: &mut dyn FnMut(&Expr<Type>)) {
     match &e.kind {
-        ExprKind::ArrayLit(items) => items.iter().for_each(|i| visit(i)),
+        ExprKind::ArrayLit(items) => items.iter().for_each(&mut *visit),
         ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
             visit(a);
             visit(b);
@@ -133,15 +133,15 @@ fn children(e: &Expr<Type>, visit: &mut dyn FnMut(&Expr<Type>)) {
         | ExprKind::At(a)
         | ExprKind::Condition(a) => visit(a),
         ExprKind::Call { args, .. } | ExprKind::CallFn { args, .. } | ExprKind::CallBuiltin { args, .. } => {
-            args.iter().for_each(|a| visit(a))
+            args.iter().for_each(&mut *visit)
         }
         ExprKind::Method { receiver, args, .. } => {
             visit(receiver);
-            args.iter().for_each(|a| visit(a));
+            args.iter().for_each(&mut *visit);
         }
         ExprKind::ObjectOp { object, args, .. } => {
             visit(object);
-            args.iter().for_each(|a| visit(a));
+            args.iter().for_each(&mut *visit);
         }
         _ => {}
     }
