@@ -8,12 +8,23 @@
 //!
 //! Each model also runs twice (the output must be identical) and, when it
 //! draws random numbers, once with another seed (the output must change).
+//!
+//! A few models also run with extra flags (`--set`), each compared with its
+//! own expected output, listed in [`WITH_FLAGS`]; those files are named
+//! `NAME_SOMETHING.out`, which the loop over the `.usim` files never reads.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The seed the `.out` files were made with is the default, 1; this is the other one.
 const OTHER_SEED: &str = "2";
+
+/// Models run again with extra flags: the model, the flags, and the file in
+/// `examples/` holding the expected output of that run.
+const WITH_FLAGS: [(&str, &[&str], &str); 1] = [
+    // The line is sized by a param: its lock and queue families and its array vars follow it.
+    ("tandem_line.usim", &["--set", "STATIONS=2"], "tandem_line_2.out"),
+];
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
@@ -96,6 +107,39 @@ fn every_example_prints_its_expected_output() {
             failures.push(format!(
                 "{}: the output differs from {}\n--- expected\n{expected}--- got\n{actual}",
                 model.display(),
+                expected_path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn examples_with_flags_print_their_expected_output() {
+    let bless = std::env::var_os("USIM_BLESS").is_some();
+    let mut failures = Vec::new();
+    for (model, flags, expected_name) in WITH_FLAGS {
+        let model = examples_dir().join(model);
+        let expected_path = examples_dir().join(expected_name);
+        let actual = stdout_of(&model, flags);
+        if bless {
+            std::fs::write(&expected_path, &actual).expect("cannot write the .out file");
+            continue;
+        }
+        let Ok(expected) = std::fs::read_to_string(&expected_path) else {
+            failures.push(format!(
+                "{} {}: no {} (run with USIM_BLESS=1 to write it)",
+                model.display(),
+                flags.join(" "),
+                expected_path.display()
+            ));
+            continue;
+        };
+        if actual != expected {
+            failures.push(format!(
+                "{} {}: the output differs from {}\n--- expected\n{expected}--- got\n{actual}",
+                model.display(),
+                flags.join(" "),
                 expected_path.display()
             ));
         }
