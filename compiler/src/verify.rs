@@ -169,7 +169,7 @@ fn inst_places(inst: &Inst, out: &mut Vec<Place>) {
 }
 
 /// The temporaries an instruction reads and the one it defines.
-fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
+pub(crate) fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
     let place_uses = |p: &Place| p.dynamic.into_iter().collect::<Vec<_>>();
     let arg_uses = |args: &[Arg]| {
         args.iter()
@@ -233,7 +233,8 @@ fn op_uses(op: &WaitOp) -> Vec<Temp> {
     }
 }
 
-fn term_uses(term: &Terminator) -> Vec<Temp> {
+/// The temporaries a terminator reads (terminators define none).
+pub(crate) fn term_uses(term: &Terminator) -> Vec<Temp> {
     match term {
         Terminator::Branch { cond, .. } => vec![*cond],
         Terminator::ReturnBool { value } => vec![*value],

@@ -31,7 +31,8 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) stack_needs: &'a [i64],
     pub(super) func: &'a ir::Function,
     pub(super) builder: FunctionBuilder<'b>,
-    pub(super) vars: Vec<Variable>,
+    /// Where each IR temporary lives while code is generated.
+    pub(super) temps: Vec<TempHome>,
     pub(super) blocks: Vec<ClBlock>,
     pub(super) frame: Value,
     pub(super) globals: Value,
@@ -49,6 +50,64 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) plain_flags: MemFlagsData,
 }
 
+/// Where an IR temporary lives during code generation.
+#[derive(Clone, Copy)]
+pub(super) enum TempHome {
+    /// Defined once, before every use in generation order: its Cranelift
+    /// value itself (a definition on every path to each use, which the IR
+    /// guarantees, then dominates the uses).
+    Value(Option<Value>),
+    /// Defined more than once (the result of `&&`, say): a Cranelift variable,
+    Var(Variable),
+    /// or, in a body too long for variables, a stack slot.
+    Slot(cranelift_codegen::ir::StackSlot),
+}
+
+/// Whether `count` Cranelift variables in a function of about `blocks`
+/// blocks stay within a fixed memory budget: the SSA builder's maps take
+/// about 4 bytes per variable and block (a few per IR block), so beyond it
+/// memory would grow with the square of the body's length.
+fn within_variable_budget(count: usize, blocks: usize) -> bool {
+    const BUDGET: usize = 1 << 22;
+    count.saturating_mul(blocks.saturating_mul(4)) <= BUDGET
+}
+
+/// Which temporaries of `func` can be direct values. Cranelift's SSA
+/// builder keeps, per variable, a map over blocks up to the last block that
+/// defines it, so a variable per temporary makes memory grow with the square
+/// of a body's length; direct values leave few variables.
+fn temp_homes(func: &ir::Function) -> Vec<bool> {
+    #[derive(Clone, Copy)]
+    struct Seen {
+        defs: u32,
+        /// (block, position) of the definition; uses must come after it.
+        at: (usize, usize),
+        direct: bool,
+    }
+    let mut seen = vec![Seen { defs: 0, at: (0, 0), direct: true }; func.temps.len()];
+    for (b, block) in func.blocks.iter().enumerate() {
+        let note_uses = |uses: Vec<ir::Temp>, pos: usize, seen: &mut Vec<Seen>| {
+            for u in uses {
+                let s = &mut seen[u.0 as usize];
+                if s.defs == 0 || (b, pos) <= s.at {
+                    s.direct = false;
+                }
+            }
+        };
+        for (i, inst) in block.insts.iter().enumerate() {
+            let (uses, def) = crate::verify::inst_temps(inst);
+            note_uses(uses, i, &mut seen);
+            if let Some(d) = def {
+                let s = &mut seen[d.0 as usize];
+                s.defs += 1;
+                s.at = (b, i);
+            }
+        }
+        note_uses(crate::verify::term_uses(&block.term), block.insts.len(), &mut seen);
+    }
+    seen.iter().map(|s| s.defs == 1 && s.direct).collect()
+}
+
 impl FnGen<'_, '_> {
     pub(super) fn generate(&mut self) -> Result<(), CodegenError> {
         let entry = self.builder.create_block();
@@ -58,9 +117,18 @@ impl FnGen<'_, '_> {
         self.frame = params[0];
         self.globals = params[1];
         self.rt = params[2];
-        for t in &self.func.temps {
-            let var = self.builder.declare_var(scalar_type(*t));
-            self.vars.push(var);
+        let direct = temp_homes(self.func);
+        let shared = direct.iter().filter(|d| !**d).count();
+        let in_variables = within_variable_budget(shared, self.func.blocks.len());
+        for (direct, t) in direct.into_iter().zip(&self.func.temps) {
+            let home = if direct {
+                TempHome::Value(None)
+            } else if in_variables {
+                TempHome::Var(self.builder.declare_var(scalar_type(*t)))
+            } else {
+                TempHome::Slot(self.stack_frame(1))
+            };
+            self.temps.push(home);
         }
         self.blocks = self.func.blocks.iter().map(|_| self.builder.create_block()).collect();
         if self.func.is_process {
@@ -108,6 +176,11 @@ impl FnGen<'_, '_> {
     /// with the argument the caller wrote into the frame, other locals with zero.
     fn registers_for_locals(&mut self) {
         let params_end = rt::FRAME_HEADER_SLOTS + self.func.param_slots;
+        let scalars = self.func.slots.iter().filter(|slot| slot.scalar.is_some()).count();
+        if !within_variable_budget(scalars, self.func.blocks.len()) {
+            // A very long `fn` keeps its locals in its frame.
+            return;
+        }
         for slot in &self.func.slots {
             let Some(scalar) = slot.scalar else { continue };
             let ty = scalar_type(scalar);
@@ -132,18 +205,32 @@ impl FnGen<'_, '_> {
         }
     }
 
-    fn var(&self, t: ir::Temp) -> Variable {
-        self.vars[t.0 as usize]
-    }
-
     fn get(&mut self, t: ir::Temp) -> Value {
-        let var = self.var(t);
-        self.builder.use_var(var)
+        match self.temps[t.0 as usize] {
+            TempHome::Value(Some(v)) => v,
+            TempHome::Var(var) => self.builder.use_var(var),
+            TempHome::Slot(slot) => {
+                let ty = self.temp_type(t);
+                self.builder.ins().stack_load(I64, ty, slot, 0)
+            }
+            // `temp_homes` makes a temporary direct only when its one
+            // definition is generated before every use.
+            TempHome::Value(None) => panic!("temporary {t} of `{}` used before its definition", self.func.name),
+        }
     }
 
     fn set(&mut self, t: ir::Temp, v: Value) {
-        let var = self.var(t);
-        self.builder.def_var(var, v);
+        match &mut self.temps[t.0 as usize] {
+            TempHome::Value(home) => *home = Some(v),
+            TempHome::Var(var) => {
+                let var = *var;
+                self.builder.def_var(var, v);
+            }
+            TempHome::Slot(slot) => {
+                let slot = *slot;
+                self.builder.ins().stack_store(I64, v, slot, 0);
+            }
+        }
     }
 
     fn temp_type(&self, t: ir::Temp) -> ClType {

@@ -188,7 +188,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             stack_needs: &stack_needs,
             func,
             builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
-            vars: Vec::new(),
+            temps: Vec::new(),
             blocks: Vec::new(),
             frame: Value::from_u32(0),
             globals: Value::from_u32(0),
