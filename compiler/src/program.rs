@@ -59,6 +59,8 @@ pub struct GlobalDef {
 pub struct ObjectDef {
     pub name: String,
     pub kind: ObjectKind,
+    /// The length of a family; [`UNKNOWN_LEN`] when computing it failed
+    /// (already reported), which only the checker sees.
     pub family: Option<u64>,
     /// Evaluated options: `capacity`, `level`, `preemptive`.
     pub options: Vec<(String, Value)>,
@@ -131,3 +133,7 @@ impl Program {
         self.structs.iter().map(|s| s.name.clone()).collect()
     }
 }
+
+/// The length of a family whose length expression had an error: its uses
+/// are checked without bounds, so that one error is reported once.
+pub const UNKNOWN_LEN: u64 = u64::MAX;

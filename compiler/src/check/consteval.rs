@@ -89,7 +89,7 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, EvalError>
         }
         ExprKind::ArrayRepeat(item, len) => {
             let value = eval(item, env)?;
-            let n = array_len(len, env)?;
+            let n = array_len(len, env, "an array")?;
             Ok(Value::Array(vec![value; n as usize]))
         }
         ExprKind::StructLit { name, fields } => {
@@ -114,20 +114,21 @@ pub fn eval(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<Value, EvalError>
 pub const MAX_ARRAY_LEN: i64 = 1 << 20;
 
 /// Evaluates an array or family length: a constant int in `0..=MAX_ARRAY_LEN`.
-pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv) -> Result<u64, EvalError> {
+/// `what` names it in messages: "an array" or "a family".
+pub fn array_len(expr: &Expr<()>, env: &mut dyn ConstEnv, what: &str) -> Result<u64, EvalError> {
     match eval(expr, env)? {
         Value::Int(n) if (0..=MAX_ARRAY_LEN).contains(&n) => Ok(n as u64),
         Value::Int(n) => Err(fail(
             Diagnostic::error(
                 "E0114",
-                format!("an array length must be between 0 and {MAX_ARRAY_LEN}, got {n}"),
+                format!("{what} length must be between 0 and {MAX_ARRAY_LEN}, got {n}"),
                 expr.span,
             )
             .with_label("length out of range"),
         )),
-        _ => {
-            Err(fail(Diagnostic::error("E0114", "an array length must be an int", expr.span).with_label("not an int")))
-        }
+        _ => Err(fail(
+            Diagnostic::error("E0114", format!("{what} length must be an int"), expr.span).with_label("not an int"),
+        )),
     }
 }
 

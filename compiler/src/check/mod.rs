@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Callable, Expr, ExprKind, ItemKind, Module, ObjOption, TypeExpr, TypeExprKind};
 use crate::diagnostic::Diagnostic;
-use crate::program::{CallableDef, GlobalDef, ObjectDef, ParamDef, Program, RootCall, StructDef, Value};
+use crate::program::{CallableDef, GlobalDef, ObjectDef, ParamDef, Program, RootCall, StructDef, Value, UNKNOWN_LEN};
 use crate::span::Span;
 use crate::types::{ObjectKind, StructId, Type, TypeDisplay};
 use consteval::ConstEnv;
@@ -257,7 +257,7 @@ impl<'m> Checker<'m> {
             },
             TypeExprKind::Array(elem, len) => {
                 let elem = self.resolve_type(elem);
-                match consteval::array_len(len, self) {
+                match consteval::array_len(len, self, "an array") {
                     Ok(n) if (self.program.width(&elem) as u64).saturating_mul(n) > consteval::MAX_ARRAY_LEN as u64 => {
                         self.error(
                             Diagnostic::error(
@@ -511,13 +511,14 @@ impl<'m> Checker<'m> {
 
     fn family(&mut self, family: &Option<Expr<()>>) -> Option<u64> {
         let expr = family.as_ref()?;
-        match consteval::array_len(expr, self) {
+        match consteval::array_len(expr, self, "a family") {
             Ok(n) => Some(n),
             Err(d) => {
                 if let Some(d) = d {
                     self.error(*d);
                 }
-                None
+                // Still a family, so its uses raise no errors of their own.
+                Some(UNKNOWN_LEN)
             }
         }
     }

@@ -279,6 +279,7 @@ impl BodyChecker<'_, '_> {
                         return error_expr(span);
                     }
                 };
+                let len = len.filter(|&len| len != UNKNOWN_LEN);
                 if let (Some(i), Some(len)) = (crate::check::consteval::int_value(&index), len) {
                     if i < 0 || i as u64 >= len {
                         let d = Diagnostic::error(
@@ -325,7 +326,7 @@ impl BodyChecker<'_, '_> {
             }
             ExprKind::ArrayRepeat(item, len) => {
                 let item = self.expr(item);
-                let n = match crate::check::consteval::array_len(len, self.ck) {
+                let n = match crate::check::consteval::array_len(len, self.ck, "an array") {
                     Ok(n) => n,
                     Err(d) => {
                         if let Some(d) = d {
@@ -392,11 +393,17 @@ impl BodyChecker<'_, '_> {
                     };
                     let d = Diagnostic::error(
                         "E0232",
-                        format!("`{name}` is a family of {len} {noun}, not one of them"),
+                        if len == UNKNOWN_LEN {
+                            format!("`{name}` is a family of {noun}, not one of them")
+                        } else {
+                            format!("`{name}` is a family of {len} {noun}, not one of them")
+                        },
                         span,
                     )
                     .with_label("name a member here");
-                    let d = if len == 0 {
+                    let d = if len == UNKNOWN_LEN {
+                        d
+                    } else if len == 0 {
                         d.with_note("it has no members, so none can be named")
                     } else {
                         d.with_note(format!(

@@ -12,7 +12,7 @@ use crate::ast::{
     StmtKind, StrLit, StrPart, UnOp,
 };
 use crate::diagnostic::Diagnostic;
-use crate::program::{CallableDef, LocalDef, Value};
+use crate::program::{CallableDef, LocalDef, Value, UNKNOWN_LEN};
 use crate::span::Span;
 use crate::types::{ObjectKind, Type};
 use usim_stdlib as stdlib;
