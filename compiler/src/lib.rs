@@ -35,6 +35,62 @@ pub enum Failure {
 /// What a successful stage returns beside its result: the warnings.
 pub type Warnings = Vec<Diagnostic>;
 
+/// How many bytes of a model file to read at most: one more than the parser
+/// accepts, so that a larger file (or an endless one, `/dev/zero`) is known
+/// to be too large without reading the rest of it.
+pub const SOURCE_READ_LIMIT: u64 = parse::MAX_SOURCE_BYTES as u64 + 1;
+
+/// Why the bytes of a model file are not a source the parser can take.
+#[derive(Debug)]
+pub struct BadSource {
+    /// The diagnostic: E0004 for a file too large, E0001 for one that is not
+    /// UTF-8.
+    pub diagnostic: Diagnostic,
+    /// The text to render it against: the bytes with every invalid sequence
+    /// replaced by U+FFFD, which leaves the offset of the first bad byte (and
+    /// so its line and column) as it is; empty for a file too large.
+    pub text: String,
+}
+
+/// The source text of a model file from the bytes read from it, at most
+/// [`SOURCE_READ_LIMIT`] of them. `size` is the file's full size when it is
+/// known (a regular file); the caller need not read anything of a file whose
+/// size is over the limit.
+///
+/// A file over the limit gets the parser's own "too large" diagnostic; a file
+/// that is not UTF-8 an E0001 at the first bad byte.
+pub fn source_from_bytes(bytes: Vec<u8>, size: Option<u64>) -> Result<String, Box<BadSource>> {
+    let limit = parse::MAX_SOURCE_BYTES;
+    let too_large = match size {
+        Some(size) if size > limit as u64 => Some(format!("{size} bytes")),
+        _ if bytes.len() > limit => Some(format!("more than {limit} bytes")),
+        _ => None,
+    };
+    if let Some(size) = too_large {
+        let message = format!("the model is too large: {size}, the limit is 8 MiB");
+        let diagnostic = Diagnostic::error(parse::E_TOO_DEEP, message, span::Span::new(0, 0));
+        return Err(Box::new(BadSource { diagnostic, text: String::new() }));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let error = e.utf8_error();
+        let at = error.valid_up_to();
+        let bytes = e.as_bytes();
+        // `None`: a character cut off by the end of the file.
+        let bad = error.error_len().unwrap_or(bytes.len() - at);
+        let shown: Vec<String> = bytes[at..at + bad].iter().map(|b| format!("0x{b:02X}")).collect();
+        let label = match shown.len() {
+            1 => format!("the byte {} is not UTF-8", shown[0]),
+            _ => format!("the bytes {} are not UTF-8", shown.join(" ")),
+        };
+        // The lossy text holds one U+FFFD where the bad sequence was.
+        let span = span::Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8());
+        let diagnostic = Diagnostic::error(parse::E_SYNTAX, "the model is not valid UTF-8 text", span)
+            .with_label(label)
+            .with_note("a model must be UTF-8 text; save it with that encoding");
+        Box::new(BadSource { diagnostic, text: String::from_utf8_lossy(bytes).into_owned() })
+    })
+}
+
 /// Parses and checks a model; `overrides` are `--set NAME=VALUE` pairs.
 pub fn check_source(source: &str, overrides: &[(String, String)]) -> Result<(program::Program, Warnings), Failure> {
     let (module, mut diagnostics) = parse::parse(source);

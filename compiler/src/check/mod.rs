@@ -64,6 +64,8 @@ struct Checker<'m> {
     /// Struct name -> its declared fields, before their types are resolved.
     struct_decls: Vec<(String, Vec<String>)>,
     signatures: Vec<Signature>,
+    /// Values the global `var`s hold so far.
+    global_values: u64,
 }
 
 /// Checks a parsed module. `overrides` are the `--set` pairs, applied to params.
@@ -76,6 +78,7 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
         consts: Vec::new(),
         struct_decls: Vec::new(),
         signatures: Vec::new(),
+        global_values: 0,
     };
     checker.collect_names();
     checker.resolve_structs();
@@ -210,6 +213,26 @@ impl<'m> Checker<'m> {
                 // Break the cycle so later size computations terminate.
                 self.program.structs[id].fields.clear();
             }
+        }
+    }
+
+    /// Adds a var's values to the globals block; reports, once, the var that
+    /// takes it over its limit.
+    fn count_global_values(&mut self, name: &str, ty: &Type, span: Span) {
+        let before = self.global_values;
+        self.global_values = before.saturating_add(u64::from(self.program.width(ty)));
+        if self.global_values > consteval::MAX_GLOBAL_VALUES && before <= consteval::MAX_GLOBAL_VALUES {
+            let d = Diagnostic::error(
+                "E0115",
+                format!("the global `var`s hold more than {} values", consteval::MAX_GLOBAL_VALUES),
+                span,
+            )
+            .with_label(format!("`{name}` takes them to {}", self.global_values))
+            .with_note(format!(
+                "all global `var`s together hold at most {} values (128 MiB)",
+                consteval::MAX_GLOBAL_VALUES
+            ));
+            self.error(d);
         }
     }
 
@@ -446,6 +469,7 @@ impl<'m> Checker<'m> {
                                 .with_note("keep handles in locals"),
                         );
                     }
+                    self.count_global_values(&name.name, &ty, name.span);
                     self.program.globals.push(GlobalDef { name: name.name.clone(), ty, init, span: name.span });
                 }
                 ItemKind::Lock { name, family, options } => {

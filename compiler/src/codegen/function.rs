@@ -45,6 +45,9 @@ pub(super) struct FnGen<'a, 'b> {
     /// In a `fn` (which never suspends), the frame slots of scalar locals
     /// live in Cranelift variables instead of memory, keyed by slot.
     pub(super) registers: HashMap<u32, Variable>,
+    /// The shared stack areas for callee frames and spawn arguments.
+    pub(super) call_slot: Option<cranelift_codegen::ir::StackSlot>,
+    pub(super) spawn_slot: Option<cranelift_codegen::ir::StackSlot>,
     /// Memory flags for frame, globals and runtime accesses: aligned, never trapping.
     pub(super) flags: MemFlagsData,
     pub(super) plain_flags: MemFlagsData,
@@ -555,7 +558,7 @@ impl FnGen<'_, '_> {
             Inst::CallFn { func, args, ret, span } => self.call_fn(*func, args, *ret, *span)?,
             Inst::Spawn { dst, func, args } => {
                 let callee = &self.module.functions[func.0 as usize];
-                let buffer = self.stack_frame(callee.param_slots.max(1));
+                let buffer = self.spawn_area();
                 let base = self.builder.ins().stack_addr(I64, buffer, 0);
                 self.write_args(base, 0, args);
                 let kind = self.kinds.get(&func.0).copied().unwrap_or(0);
@@ -675,6 +678,30 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 
+    /// The stack area every call of a `fn` in this function uses for the
+    /// callee's frame (calls never overlap, and a callee writes every slot
+    /// before it reads it).
+    fn call_area(&mut self) -> cranelift_codegen::ir::StackSlot {
+        if let Some(slot) = self.call_slot {
+            return slot;
+        }
+        let (slots, _) = super::call_areas(self.module, self.func);
+        let slot = self.stack_frame(slots);
+        self.call_slot = Some(slot);
+        slot
+    }
+
+    /// The stack area every `spawn` in this function writes its arguments to.
+    fn spawn_area(&mut self) -> cranelift_codegen::ir::StackSlot {
+        if let Some(slot) = self.spawn_slot {
+            return slot;
+        }
+        let (_, slots) = super::call_areas(self.module, self.func);
+        let slot = self.stack_frame(slots);
+        self.spawn_slot = Some(slot);
+        slot
+    }
+
     fn stack_frame(&mut self, slots: u32) -> cranelift_codegen::ir::StackSlot {
         self.builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, slots * 8, 3))
     }
@@ -702,7 +729,7 @@ impl FnGen<'_, '_> {
 
     fn call_fn(&mut self, func: ir::FuncId, args: &[Arg], ret: Ret, span: Span) -> Result<(), CodegenError> {
         let callee = &self.module.functions[func.0 as usize];
-        let frame = self.stack_frame(callee.frame_slots.max(1));
+        let frame = self.call_area();
         let base = self.builder.ins().stack_addr(I64, frame, 0);
         self.write_args(base, rt::FRAME_HEADER_SLOTS, args);
         // Refuse the call rather than overflow the host stack on runaway recursion.

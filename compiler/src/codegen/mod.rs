@@ -134,23 +134,11 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             .map_err(|e| err(&e))?;
         ids.push(id);
     }
-    // The host stack each callable's own frame needs: the frames of the `fn`s it calls.
-    let stack_needs: Vec<i64> = module
-        .functions
-        .iter()
-        .map(|f| {
-            let frames: i64 = f
-                .blocks
-                .iter()
-                .flat_map(|b| &b.insts)
-                .filter_map(|i| match i {
-                    Inst::CallFn { func, .. } => Some(module.functions[func.0 as usize].frame_slots as i64 * 8),
-                    _ => None,
-                })
-                .sum();
-            frames + 1024
-        })
-        .collect();
+    // The host stack each callable's own frame needs: one area for the frame
+    // of any `fn` it calls and one for the arguments of any process it
+    // spawns (each sized for the largest), slots for shared temporaries, and
+    // room for spills.
+    let stack_needs: Vec<i64> = module.functions.iter().map(|f| stack_need(module, f)).collect();
     let kinds: HashMap<u32, u32> = module
         .functions
         .iter()
@@ -189,6 +177,8 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             func,
             builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
             temps: Vec::new(),
+            call_slot: None,
+            spawn_slot: None,
             blocks: Vec::new(),
             frame: Value::from_u32(0),
             globals: Value::from_u32(0),
@@ -258,4 +248,25 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     // block of `globals_init`'s length, and the runtime through host calls.
     let program = unsafe { rt::Program::new(parts) };
     Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
+}
+
+/// The host stack a callable's step or call takes, in bytes.
+pub(super) fn stack_need(module: &ir::Module, f: &ir::Function) -> i64 {
+    let (call_area, spawn_area) = call_areas(module, f);
+    (i64::from(call_area) + i64::from(spawn_area) + f.temps.len() as i64) * 8 + 4096
+}
+
+/// The slots of the largest `fn` frame `f` calls and of the largest
+/// argument list of a process it spawns: calls never overlap, so each kind
+/// of area is shared by every call site.
+pub(super) fn call_areas(module: &ir::Module, f: &ir::Function) -> (u32, u32) {
+    let (mut call, mut spawn) = (0, 0);
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        match inst {
+            Inst::CallFn { func, .. } => call = call.max(module.functions[func.0 as usize].frame_slots.max(1)),
+            Inst::Spawn { func, .. } => spawn = spawn.max(module.functions[func.0 as usize].param_slots.max(1)),
+            _ => {}
+        }
+    }
+    (call, spawn)
 }

@@ -55,6 +55,10 @@ struct Context<'a> {
 
 /// Lowers a checked program. Features whose runtime support has not landed yet
 /// are reported as diagnostics rather than miscompiled.
+/// The most slots a frame may have once lowering has added its copies of
+/// aggregates (128 MiB): the checker bounds the locals to a quarter of it.
+pub const MAX_LOWERED_FRAME_SLOTS: u64 = 1 << 24;
+
 pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
     let mut strings = Strings::default();
     let mut globals = Vec::new();
@@ -88,6 +92,21 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
     for callable in &program.callables {
         let mut lowerer = FnLowerer::new(&context, callable, &mut strings, &mut predicates);
         lowerer.lower_body(&callable.body);
+        if u64::from(lowerer.frame_slots) > MAX_LOWERED_FRAME_SLOTS {
+            let kind = if callable.is_process { "process" } else { "fn" };
+            lowerer.diagnostics.push(
+                Diagnostic::error(
+                    "E0115",
+                    format!(
+                        "the frame of {kind} `{}` needs {} values with the copies its statements make",
+                        callable.name, lowerer.frame_slots
+                    ),
+                    callable.span,
+                )
+                .with_label(format!("at most {MAX_LOWERED_FRAME_SLOTS}"))
+                .with_note("each assignment, print or call of a large array or struct keeps a copy in the frame; keep large data in a global `var`"),
+            );
+        }
         diagnostics.append(&mut lowerer.diagnostics);
         functions.push(lowerer.finish());
     }
@@ -329,7 +348,8 @@ impl<'a> FnLowerer<'a> {
 
     fn alloc(&mut self, name: &str, width: u32, ty: String) -> u32 {
         let start = self.frame_slots;
-        self.frame_slots += width;
+        // Saturates: a frame this large is refused after the body is lowered.
+        self.frame_slots = self.frame_slots.saturating_add(width);
         self.slots.push(SlotRange { name: name.to_string(), start, width, ty, scalar: None });
         start
     }

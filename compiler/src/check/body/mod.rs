@@ -6,7 +6,7 @@ mod stmt;
 
 use std::collections::HashMap;
 
-use super::{arity_error, closest, Checker, GlobalName};
+use super::{arity_error, closest, consteval, Checker, GlobalName};
 use crate::ast::{
     AssignOp, BinOp, Block, Callable, Expr, ExprKind, ForIter, Ident, LocalId, ObjectOp, SelectArm, SelectHead, Stmt,
     StmtKind, StrLit, StrPart, UnOp,
@@ -32,6 +32,10 @@ struct BodyChecker<'c, 'm> {
     ret: Type,
     loop_depth: u32,
     callable_name: String,
+    /// Values the frame holds so far (parameters, result, locals), and
+    /// whether going over the limit was reported.
+    frame_values: u64,
+    frame_full: bool,
 }
 
 pub(super) fn check_callable(
@@ -50,7 +54,10 @@ pub(super) fn check_callable(
         ret: ret.clone(),
         loop_depth: 0,
         callable_name: callable.name.name.clone(),
+        frame_values: 0,
+        frame_full: false,
     };
+    bc.frame_values = u64::from(bc.ck.program.width(ret));
     let mut param_ids = Vec::new();
     for ((name, _), (ident, _)) in params.iter().zip(&callable.params) {
         let ty = params.iter().find(|(n, _)| n == name).map_or(Type::Error, |(_, t)| t.clone());
@@ -148,6 +155,7 @@ impl BodyChecker<'_, '_> {
                 self.error(d);
             }
         }
+        self.count_frame_values(ident, &ty);
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(LocalDef { name: ident.name.clone(), ty, span: ident.span });
         self.mutable.push(mutable);
@@ -155,6 +163,33 @@ impl BodyChecker<'_, '_> {
             scope.insert(ident.name.clone(), id);
         }
         id
+    }
+
+    /// Adds a local's values to the frame; reports, once, the local that
+    /// takes the frame over its limit.
+    fn count_frame_values(&mut self, ident: &Ident, ty: &Type) {
+        self.frame_values = self.frame_values.saturating_add(u64::from(self.ck.program.width(ty)));
+        if self.frame_values <= consteval::MAX_FRAME_VALUES || self.frame_full {
+            return;
+        }
+        self.frame_full = true;
+        let kind = if self.is_process { "process" } else { "fn" };
+        let d = Diagnostic::error(
+            "E0115",
+            format!(
+                "the locals of {kind} `{}` hold more than {} values",
+                self.callable_name,
+                consteval::MAX_FRAME_VALUES
+            ),
+            ident.span,
+        )
+        .with_label(format!("`{}` takes them to {}", ident.name, self.frame_values))
+        .with_note(format!(
+            "the parameters, result and locals of one {kind} share a frame of at most {} values (32 MiB); \
+             keep large data in a global `var`",
+            consteval::MAX_FRAME_VALUES
+        ));
+        self.error(d);
     }
 
     fn lookup_local(&self, name: &str) -> Option<LocalId> {
