@@ -7,10 +7,10 @@
 //! machines with a free list, and a step function per process kind. A spawn
 //! or a wake-up at the current time is an event at `now` with the next
 //! sequence number, as in usim (§6), and so is the wake-up of a process
-//! handed what it waits for (an item put to a queue it is getting from, a
-//! lock released to it); an operation that can complete at once (a free
-//! lock, a non-empty get, a put on an unbounded queue) completes within the
-//! step, without an event. Random numbers come from the same stream
+//! handed what it waits for (an item put to a queue it is getting from, room
+//! in a full queue it is putting into, a lock released to it); an operation
+//! that can complete at once (a free lock, a non-empty get, a put into a
+//! queue with room) completes within the step, without an event. Random numbers come from the same stream
 //! as `usimc run --seed 1`: `Xoshiro256PlusPlus::seed_from_u64(seed)` and
 //! `usim_stdlib::random::exponential` (rand_distr's `Exp1` scaled by the
 //! mean), drawn in the same order, so each model's figures match usimc's bit
@@ -489,22 +489,214 @@ fn mm1_lock() -> Figures {
 }
 
 // ---------------------------------------------------------------------------
+// tandem: benches/models/tandem.usim
+
+mod tandem {
+    pub const STATIONS: usize = 10;
+    pub const JOBS: i64 = 1_000_000;
+    pub const ARRIVAL_MEAN: f64 = 1.0;
+    pub const CAPACITY: usize = 10;
+
+    /// Station `k`'s mean service time, computed as `main` computes the
+    /// argument of `worker(k, ...)`.
+    pub fn service_mean(k: usize) -> f64 {
+        0.5 + 0.4 * k as f64 / STATIONS as f64
+    }
+}
+
+/// The model's `struct Job`.
+#[derive(Clone, Copy)]
+struct Job {
+    id: i64,
+    arrive: f64,
+}
+
+/// A bounded usim queue of jobs: buffered items, the processes waiting in
+/// `get` and the processes waiting in `put` with their items, each line in
+/// the order it began to wait. Getters wait only on an empty queue and
+/// putters only on a full one.
+struct JobQueue {
+    items: VecDeque<Job>,
+    getters: VecDeque<u32>,
+    putters: VecDeque<(u32, Job)>,
+}
+
+#[derive(Clone, Copy)]
+enum TandemProc {
+    /// `main` before its first step.
+    MainStart,
+    /// `main` after the delay that followed the put of job `next - 1`.
+    Source { next: i64 },
+    /// `main` waiting to put job `next` into a full `buffers[0]`; woken once
+    /// the job is in.
+    SourcePut { next: i64 },
+    /// Worker `k` before its first step.
+    WorkerStart { k: usize },
+    /// Worker `k` waiting in `buffers[k].get()`, and the job once it is
+    /// handed over.
+    WorkerGet { k: usize, job: Job },
+    /// Worker `k` holding `machines[k]` through the service of `job`.
+    WorkerServe { k: usize, job: Job },
+    /// Worker `k` waiting to put its job into a full `buffers[k + 1]`; woken
+    /// once the job is in.
+    WorkerPut { k: usize },
+}
+
+/// `await q.put(job)` by the process in `slot`: the job goes straight to a
+/// waiting getter, which is woken now, or into the buffer if there is room.
+/// Returns whether the put completed; if not, the process waits.
+fn put_job(queue: &mut Queue, procs: &mut Table<TandemProc>, q: &mut JobQueue, slot: u32, job: Job) -> bool {
+    if let Some(getter) = q.getters.pop_front() {
+        match &mut procs.slots[getter as usize] {
+            TandemProc::WorkerGet { job: handed, .. } => *handed = job,
+            _ => unreachable!("only a waiting worker is a getter"),
+        }
+        queue.schedule(queue.now, getter);
+        true
+    } else if q.items.len() < tandem::CAPACITY {
+        q.items.push_back(job);
+        true
+    } else {
+        q.putters.push_back((slot, job));
+        false
+    }
+}
+
+/// `await q.get()` by the process in `slot`: the oldest job at once, letting
+/// the first waiting putter's job in (the putter is woken now), or `None`
+/// when the queue is empty and the process waits.
+fn get_job(queue: &mut Queue, q: &mut JobQueue, slot: u32) -> Option<Job> {
+    let Some(job) = q.items.pop_front() else {
+        q.getters.push_back(slot);
+        return None;
+    };
+    if let Some((putter, waiting)) = q.putters.pop_front() {
+        q.items.push_back(waiting);
+        queue.schedule(queue.now, putter);
+    }
+    Some(job)
+}
+
+fn tandem() -> Figures {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
+    let mut queue = Queue::new();
+    let mut procs: Table<TandemProc> = Table::new();
+    let mut machines: Vec<Lock> =
+        (0..tandem::STATIONS).map(|_| Lock { held: false, waiters: VecDeque::new() }).collect();
+    let mut buffers: Vec<JobQueue> = (0..tandem::STATIONS)
+        .map(|_| JobQueue { items: VecDeque::new(), getters: VecDeque::new(), putters: VecDeque::new() })
+        .collect();
+    let means: Vec<f64> = (0..tandem::STATIONS).map(tandem::service_mean).collect();
+    let (mut done, mut sum) = (0i64, 0.0f64);
+    let mut printed = String::new();
+    let mut events = 0u64;
+    let root = procs.insert(TandemProc::MainStart);
+    queue.schedule(0.0, root);
+    while let Some(slot) = queue.next(f64::INFINITY) {
+        events += 1;
+        let now = queue.now;
+        match procs.slots[slot as usize] {
+            TandemProc::MainStart | TandemProc::Source { .. } | TandemProc::SourcePut { .. } => {
+                // `put` is the job `main` puts now, if any: `Some(true)`
+                // when it is already in (`main` was woken from a full
+                // buffer).
+                let (next, put) = match procs.slots[slot as usize] {
+                    TandemProc::MainStart => {
+                        for k in 0..tandem::STATIONS {
+                            let worker = procs.insert(TandemProc::WorkerStart { k });
+                            queue.schedule(now, worker);
+                        }
+                        (0, false)
+                    }
+                    TandemProc::Source { next } => (next, false),
+                    TandemProc::SourcePut { next } => (next, true),
+                    _ => unreachable!(),
+                };
+                if next == tandem::JOBS {
+                    procs.release(slot);
+                    continue;
+                }
+                if !put {
+                    let job = Job { id: next, arrive: now };
+                    if !put_job(&mut queue, &mut procs, &mut buffers[0], slot, job) {
+                        procs.slots[slot as usize] = TandemProc::SourcePut { next };
+                        continue;
+                    }
+                }
+                let gap = exponential(&mut rng, tandem::ARRIVAL_MEAN);
+                procs.slots[slot as usize] = TandemProc::Source { next: next + 1 };
+                queue.schedule(now + gap, slot);
+            }
+            TandemProc::WorkerStart { k }
+            | TandemProc::WorkerGet { k, .. }
+            | TandemProc::WorkerServe { k, .. }
+            | TandemProc::WorkerPut { k } => {
+                // The job worker `k` starts to serve now, if it has one.
+                let mut serve = match procs.slots[slot as usize] {
+                    TandemProc::WorkerGet { job, .. } => Some(job),
+                    TandemProc::WorkerServe { job, .. } => {
+                        // The end of `with machines[k]`: nobody else waits
+                        // for it.
+                        if let Some(waiter) = machines[k].release() {
+                            queue.schedule(now, waiter);
+                        }
+                        if k + 1 < tandem::STATIONS {
+                            if !put_job(&mut queue, &mut procs, &mut buffers[k + 1], slot, job) {
+                                procs.slots[slot as usize] = TandemProc::WorkerPut { k };
+                                continue;
+                            }
+                        } else {
+                            assert_eq!(job.id, done, "job {} left as number {done}", job.id);
+                            done += 1;
+                            sum += now - job.arrive;
+                            if done == tandem::JOBS {
+                                printed = format!("done {done} mean time in system {}", sum / done as f64);
+                            }
+                        }
+                        None
+                    }
+                    _ => None,
+                };
+                if serve.is_none() {
+                    serve = get_job(&mut queue, &mut buffers[k], slot);
+                }
+                match serve {
+                    Some(job) => {
+                        assert!(machines[k].acquire(slot), "a worker is its machine's only user");
+                        let service = exponential(&mut rng, means[k]);
+                        procs.slots[slot as usize] = TandemProc::WorkerServe { k, job };
+                        queue.schedule(now + service, slot);
+                    }
+                    None => {
+                        procs.slots[slot as usize] = TandemProc::WorkerGet { k, job: Job { id: -1, arrive: 0.0 } };
+                    }
+                }
+            }
+        }
+    }
+    // The workers are left waiting in `get`.
+    Figures { events, end_time: queue.now, check: printed }
+}
+
+// ---------------------------------------------------------------------------
 
 type Model = (&'static str, fn() -> Figures);
 
-const MODELS: [Model; 5] = [
+const MODELS: [Model; 6] = [
     ("mm1_spawn", mm1_spawn),
     ("tickers", tickers),
     ("fib_compute", fib_compute),
     ("pingpong", pingpong),
     ("mm1_lock", mm1_lock),
+    ("tandem", tandem),
 ];
 
 /// usimc's figures for the models with `--seed 1`, which the baseline must
 /// reproduce: `(model, events, end time, check)`. (mm1_lock's were also
 /// reproduced by a separate Lindley-recursion computation drawing in event
-/// order.)
-const EXPECTED: [(&str, u64, f64, &str); 5] = [
+/// order; tandem's also with other STATIONS, JOBS, ARRIVAL_MEAN and
+/// CAPACITY, down to capacity 1 with the source blocked most of the time.)
+const EXPECTED: [(&str, u64, f64, &str); 6] = [
     (
         "mm1_spawn",
         1_500_001,
@@ -520,6 +712,7 @@ const EXPECTED: [(&str, u64, f64, &str); 5] = [
         1_249_782.413_209_255,
         "done 1000000 mean wait 4.010429944969294 mean time 5.010194343500145",
     ),
+    ("tandem", 14_262_006, 1_000_587.552_167_765_1, "done 1000000 mean time in system 28.8109693439349"),
 ];
 
 fn report(name: &str, figures: &Figures) {
@@ -542,7 +735,7 @@ fn main() {
     if !names.is_empty() {
         for name in &names {
             let Some(&(_, model)) = MODELS.iter().find(|(n, _)| n == name) else {
-                eprintln!("unknown model {name}; known: mm1_spawn, tickers, fib_compute, pingpong, mm1_lock");
+                eprintln!("unknown model {name}; known: mm1_spawn, tickers, fib_compute, pingpong, mm1_lock, tandem");
                 std::process::exit(2);
             };
             report(name, &model());
