@@ -1,5 +1,7 @@
 //! What a run hands back: how and when it ended, and who was left waiting.
 
+use std::io;
+
 use crate::error::RuntimeError;
 
 /// A process still blocked at the end of a run.
@@ -15,6 +17,20 @@ pub struct Waiting {
     pub since: f64,
 }
 
+/// Writing to [`crate::RunConfig::output`] failed (a full disk, a closed
+/// pipe). The run stops at the failed write; what was not written is lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputError {
+    /// What the writer reported: `StorageFull`, `BrokenPipe`, ...
+    pub kind: io::ErrorKind,
+    /// The writer's error as text: `No space left on device (os error 28)`.
+    pub message: String,
+    /// Whether [`RunOutcome::error`] is this failure (as "cannot write the
+    /// output: ..."); false when the model's own runtime error came first
+    /// and the failure happened writing the output buffered before it.
+    pub is_run_error: bool,
+}
+
 /// The result of [`crate::run`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunOutcome {
@@ -25,8 +41,12 @@ pub struct RunOutcome {
     pub events: u64,
     /// Whether a process executed `stop`.
     pub stopped: bool,
-    /// The runtime error the run ended with, if any.
+    /// The runtime error the run ended with, if any. A failure of the
+    /// output is one too, and is also described by [`RunOutcome::output_error`].
     pub error: Option<RuntimeError>,
+    /// `Some` when writing the output failed: a fault of where the output
+    /// goes, not of the model, which a front end reports as such.
+    pub output_error: Option<OutputError>,
     /// Processes blocked on something other than a time that will come, in pid order.
     /// Processes merely delayed past the horizon are not listed.
     pub waiting: Vec<Waiting>,

@@ -8,7 +8,7 @@ use crate::abi::{STACK_BUDGET, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP,
 use crate::events::{EventQueue, Next, Wakeup};
 use crate::lifecycle::Ending;
 use crate::objects::ObjectState;
-use crate::outcome::{RunOutcome, Waiting};
+use crate::outcome::{OutputError, RunOutcome, Waiting};
 use crate::output::Output;
 use crate::process::{Cause, Process, RegOn, RunState};
 use crate::program::{Program, RunConfig, TieOrder};
@@ -37,12 +37,14 @@ enum End {
 ///
 /// All output is written to [`RunConfig::output`] before this returns.
 pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
+    let output = Output::new(config.output);
+    let output_failure = output.failure();
     let mut runtime = Runtime::new(
         program.kinds().iter().map(kind_info).collect(),
         program.globals().to_vec(),
         Xoshiro256PlusPlus::seed_from_u64(config.seed),
         EventQueue::new(tie_stream(config.seed, config.tie_order)),
-        Output::new(config.output),
+        output,
     );
     runtime.objects = program.objects().iter().map(ObjectState::new).collect();
     runtime.object_names = program.objects().iter().map(|object| object.name.clone()).collect();
@@ -76,7 +78,16 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
             runtime.internal_error(&format!("a unit, amount or item was lost: {message}"));
         }
     }
-    runtime.outcome(end, horizon, audit.err())
+    // The runtime raised the failure as "cannot write the output: {text}",
+    // without a span, unless an error of the model came first.
+    let output_error = output_failure.take().map(|(kind, message)| OutputError {
+        is_run_error: runtime.error.as_ref().is_some_and(|error| {
+            error.span.is_none() && error.message == format!("cannot write the output: {message}")
+        }),
+        kind,
+        message,
+    });
+    runtime.outcome(end, horizon, audit.err(), output_error)
 }
 
 fn kind_info(kind: &crate::ProcessKind) -> KindInfo {
@@ -264,7 +275,13 @@ impl Runtime {
         }
     }
 
-    fn outcome(&mut self, end: End, horizon: Option<f64>, audit: Option<String>) -> RunOutcome {
+    fn outcome(
+        &mut self,
+        end: End,
+        horizon: Option<f64>,
+        audit: Option<String>,
+        output_error: Option<OutputError>,
+    ) -> RunOutcome {
         // A withdrawn wait is not an event: without a horizon the run ends at
         // the last step that ran, not at a stale wake-up popped after it.
         let end_time = match (end, horizon) {
@@ -277,6 +294,7 @@ impl Runtime {
             events: self.events,
             stopped: end == End::Stopped,
             error: self.error.take(),
+            output_error,
             waiting: self.waiting(),
             globals: self.globals.clone(),
             audit,
@@ -332,6 +350,68 @@ mod tests {
 
     unsafe extern "C" fn done(_: *mut u64, _: *mut u64, _: *mut Runtime) -> u32 {
         STEP_DONE
+    }
+
+    /// Prints `hello`, then ends, or fails when the process's state says so.
+    unsafe extern "C" fn hello(frame: *mut u64, _: *mut u64, rt: *mut Runtime) -> u32 {
+        // SAFETY: the runtime passes its own live pointer and this process's frame.
+        let (rt, fails) = unsafe { (&mut *rt, *frame.add(2) == 1) };
+        rt.text().push_str("hello");
+        rt.emit_line();
+        if fails {
+            rt.raise("the model failed".into(), crate::abi::NO_SPAN);
+            return STEP_ERROR;
+        }
+        STEP_DONE
+    }
+
+    struct Full;
+
+    impl std::io::Write for Full {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::from(std::io::ErrorKind::StorageFull))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run_hello(fails: bool) -> RunOutcome {
+        let parts = ProgramParts {
+            kinds: vec![ProcessKind {
+                name: "p".into(),
+                step: hello,
+                frame_slots: 3,
+                param_slots: 1,
+                result_start: 3,
+                result_slots: 0,
+            }],
+            roots: vec![Root { kind: 0, args: vec![u64::from(fails)] }],
+            ..ProgramParts::default()
+        };
+        // SAFETY: `hello` touches only its frame's first parameter and the runtime.
+        let program = unsafe { Program::new(parts) };
+        let config =
+            RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(Full), trace: false };
+        run(&program, config)
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_output_error() {
+        let outcome = run_hello(false);
+        let failure = outcome.output_error.expect("the write failed");
+        assert_eq!(failure.kind, std::io::ErrorKind::StorageFull);
+        assert!(failure.is_run_error);
+        let error = outcome.error.expect("the failure ends the run");
+        assert_eq!(error.message, format!("cannot write the output: {}", failure.message));
+    }
+
+    #[test]
+    fn a_model_error_before_the_failed_write_stays_the_run_error() {
+        let outcome = run_hello(true);
+        let failure = outcome.output_error.expect("the write at the end failed");
+        assert!(!failure.is_run_error);
+        assert_eq!(outcome.error.map(|e| e.message), Some("the model failed".to_string()));
     }
 
     #[test]
