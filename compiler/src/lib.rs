@@ -46,9 +46,10 @@ pub struct BadSource {
     /// The diagnostic: E0004 for a file too large, E0001 for one that is not
     /// UTF-8.
     pub diagnostic: Diagnostic,
-    /// The text to render it against: the bytes with every invalid sequence
-    /// replaced by U+FFFD, which leaves the offset of the first bad byte (and
-    /// so its line and column) as it is; empty for a file too large.
+    /// The text to render it against, with the first bad byte at the same
+    /// line and column as in the file: the bytes with every invalid sequence
+    /// and every control character other than a line break or a tab replaced
+    /// by U+FFFD; empty for a file too large.
     pub text: String,
 }
 
@@ -72,22 +73,38 @@ pub fn source_from_bytes(bytes: Vec<u8>, size: Option<u64>) -> Result<String, Bo
         return Err(Box::new(BadSource { diagnostic, text: String::new() }));
     }
     String::from_utf8(bytes).map_err(|e| {
-        let error = e.utf8_error();
-        let at = error.valid_up_to();
-        let bytes = e.as_bytes();
-        // `None`: a character cut off by the end of the file.
-        let bad = error.error_len().unwrap_or(bytes.len() - at);
-        let shown: Vec<String> = bytes[at..at + bad].iter().map(|b| format!("0x{b:02X}")).collect();
+        // The text shown: U+FFFD for each invalid sequence (as
+        // `from_utf8_lossy`) and for each control character but line breaks
+        // (`\n`, `\r\n`) and tabs, so that the line shown cannot drive the
+        // terminal. Columns count characters, so they stay those of the file.
+        let mut text = String::with_capacity(e.as_bytes().len());
+        let mut first_bad: Option<(usize, &[u8])> = None;
+        for chunk in e.as_bytes().utf8_chunks() {
+            let mut chars = chunk.valid().chars().peekable();
+            while let Some(c) = chars.next() {
+                let keep = match c {
+                    '\n' | '\t' => true,
+                    '\r' => chars.peek() == Some(&'\n'),
+                    c => !c.is_control(),
+                };
+                text.push(if keep { c } else { char::REPLACEMENT_CHARACTER });
+            }
+            if !chunk.invalid().is_empty() {
+                first_bad.get_or_insert((text.len(), chunk.invalid()));
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        let (at, bad) = first_bad.unwrap_or((text.len(), &[]));
+        let shown: Vec<String> = bad.iter().map(|b| format!("0x{b:02X}")).collect();
         let label = match shown.len() {
             1 => format!("the byte {} is not UTF-8", shown[0]),
             _ => format!("the bytes {} are not UTF-8", shown.join(" ")),
         };
-        // The lossy text holds one U+FFFD where the bad sequence was.
         let span = span::Span::new(at, at + char::REPLACEMENT_CHARACTER.len_utf8());
         let diagnostic = Diagnostic::error(parse::E_SYNTAX, "the model is not valid UTF-8 text", span)
             .with_label(label)
             .with_note("a model must be UTF-8 text; save it with that encoding");
-        Box::new(BadSource { diagnostic, text: String::from_utf8_lossy(bytes).into_owned() })
+        Box::new(BadSource { diagnostic, text })
     })
 }
 
