@@ -216,6 +216,13 @@ pub enum Inst {
         index: u32,
     },
     /// Cancels a process; if it is the current one, the step ends.
+    /// Copies all `len` slots of an ended process's aggregate return value
+    /// to `dst`.
+    JoinResults {
+        dst: Place,
+        handle: Temp,
+        len: u32,
+    },
     Cancel {
         handle: Temp,
     },
@@ -717,6 +724,7 @@ impl Function {
             }
             Inst::Spawn { dst, func, args } => format!("{dst} = spawn {}({})", name(func), join(args)),
             Inst::JoinResult { dst, handle, index } => format!("{dst} = join_result {handle}, {index}"),
+            Inst::JoinResults { dst, handle, len } => format!("copy {dst}, {len} = join_results {handle}"),
             Inst::Cancel { handle } => format!("cancel {handle}"),
             Inst::ScopeEnter => "scope_enter".into(),
             Inst::Text { string } => format!("text s{string}"),

@@ -104,13 +104,22 @@ pub struct Program {
     pub callables: Vec<CallableDef>,
     pub roots: Vec<RootCall>,
     pub horizon: Option<f64>,
+    /// Each struct's width, once the checker has computed them all (before
+    /// that, widths are computed from the fields each time).
+    pub struct_widths: Vec<u32>,
 }
 
 impl Program {
-    /// The number of 8-byte slots a value of this type occupies.
+    /// The number of 8-byte slots a value of this type occupies (saturating).
     pub fn width(&self, ty: &Type) -> u32 {
         match ty {
-            Type::Struct(id) => self.structs[id.0 as usize].fields.iter().map(|(_, t)| self.width(t)).sum(),
+            Type::Struct(id) => match self.struct_widths.get(id.0 as usize) {
+                Some(&width) => width,
+                None => self.structs[id.0 as usize]
+                    .fields
+                    .iter()
+                    .fold(0u32, |sum, (_, t)| sum.saturating_add(self.width(t))),
+            },
             Type::Array(elem, len) => self.width(elem).saturating_mul(*len as u32),
             Type::Unit | Type::Object(_) => 0,
             _ => 1,

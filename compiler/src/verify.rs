@@ -150,7 +150,7 @@ fn inst_places(inst: &Inst, out: &mut Vec<Place>) {
     match inst {
         Inst::Load { place, .. } | Inst::Store { place, .. } | Inst::Send { src: place, .. } => out.push(*place),
         Inst::Copy { dst, src, .. } => out.extend([*dst, *src]),
-        Inst::Repeat { dst, .. } => out.push(*dst),
+        Inst::Repeat { dst, .. } | Inst::JoinResults { dst, .. } => out.push(*dst),
         Inst::CallFn { args, ret, .. } => {
             out.extend(args.iter().filter_map(|a| match a {
                 Arg::Slots(p, _) => Some(*p),
@@ -206,6 +206,7 @@ pub(crate) fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::Spawn { dst, args, .. } => (arg_uses(args), Some(*dst)),
         Inst::JoinResult { dst, handle, .. } => (vec![*handle], Some(*dst)),
         Inst::Cancel { handle } | Inst::JoinCheck { handle, .. } => (vec![*handle], None),
+        Inst::JoinResults { dst, handle, .. } => ([place_uses(dst), vec![*handle]].concat(), None),
         Inst::TextValue { src, .. } => (vec![*src], None),
         Inst::ObjectValue { dst, object, .. } => (vec![*object], Some(*dst)),
         Inst::Send { object, src } => ([vec![*object], place_uses(src)].concat(), None),

@@ -113,6 +113,20 @@ pub unsafe extern "C" fn usim_result(rt: *mut Runtime, handle: i64, k: u32) -> u
     unsafe { runtime(rt) }.result(handle, k)
 }
 
+/// Copies the `len` slots of the return value of the ended process
+/// `handle` to `dst` (an aggregate result, in one call however long).
+///
+/// # Safety
+/// As for every host function; `dst` points to `len` writable slots.
+pub unsafe extern "C" fn usim_results(rt: *mut Runtime, handle: i64, dst: *mut u64, len: u32) {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    for k in 0..len {
+        // SAFETY: `dst` has `len` slots (the caller's contract).
+        unsafe { dst.add(k as usize).write(rt.result(handle, k)) };
+    }
+}
+
 /// `cancel h`: returns 0, or 1 when the running process itself was
 /// cancelled (then the step returns `STEP_CANCELLED`).
 ///
@@ -418,6 +432,7 @@ pub fn host_functions() -> Vec<HostFn> {
         usim_join(3),
         usim_join_check(3),
         usim_result(3),
+        usim_results(4),
         usim_cancel(2),
         usim_scope_enter(1),
         usim_scope_exit(1),

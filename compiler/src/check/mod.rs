@@ -204,14 +204,107 @@ impl<'m> Checker<'m> {
             }
         }
         // A struct that contains itself (directly or through others) has no finite size.
-        for id in 0..self.program.structs.len() {
-            if self.struct_contains(id, id, &mut Vec::new()) {
-                let def = &self.program.structs[id];
-                let d = Diagnostic::error("E0104", format!("struct `{}` contains itself", def.name), def.span)
-                    .with_label("a struct value cannot contain a value of its own type");
-                self.error(d);
-                // Break the cycle so later size computations terminate.
+        let structs = self.program.structs.len();
+        let edges: Vec<Vec<usize>> = (0..structs).map(|id| self.struct_edges(id)).collect();
+        for cycle in structs_on_cycles(&edges) {
+            // One error per group of structs that contain each other: at the
+            // first declared of them.
+            let def = &self.program.structs[cycle[0]];
+            let d = Diagnostic::error("E0104", format!("struct `{}` contains itself", def.name), def.span)
+                .with_label("a struct value cannot contain a value of its own type");
+            self.error(d);
+            // Break the cycles so later size computations terminate.
+            for id in cycle {
                 self.program.structs[id].fields.clear();
+            }
+        }
+        self.struct_widths(&edges);
+        self.check_struct_sizes();
+    }
+
+    /// The structs that the fields of struct `id` hold, through arrays too.
+    fn struct_edges(&self, id: usize) -> Vec<usize> {
+        self.program.structs[id]
+            .fields
+            .iter()
+            .filter_map(|(_, ty)| {
+                let mut ty = ty;
+                while let Type::Array(elem, _) = ty {
+                    ty = elem;
+                }
+                match ty {
+                    Type::Struct(s) => Some(s.0 as usize),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
+    /// Computes every struct's width once, fields before the structs that
+    /// hold them (the cycles are broken already), without recursion: a long
+    /// chain of structs nests as deep as it is long.
+    fn struct_widths(&mut self, edges: &[Vec<usize>]) {
+        let structs = self.program.structs.len();
+        let mut widths: Vec<Option<u32>> = vec![None; structs];
+        for root in 0..structs {
+            let mut stack = vec![root];
+            while let Some(&id) = stack.last() {
+                if widths[id].is_some() {
+                    stack.pop();
+                    continue;
+                }
+                // Cleared structs (on a cycle) have no edges left to follow.
+                let live = !self.program.structs[id].fields.is_empty();
+                let pending: Vec<usize> =
+                    edges[id].iter().copied().filter(|&s| live && widths[s].is_none() && s != id).collect();
+                if pending.is_empty() {
+                    let mut width = 0u32;
+                    for (_, ty) in &self.program.structs[id].fields {
+                        width = width.saturating_add(field_width(ty, &widths, &self.program));
+                    }
+                    widths[id] = Some(width);
+                    stack.pop();
+                } else {
+                    stack.extend(pending);
+                }
+            }
+        }
+        self.program.struct_widths = widths.into_iter().map(|w| w.unwrap_or(0)).collect();
+    }
+
+    /// A struct holds at most as many values as an array may, nested structs
+    /// and arrays counted in full; so does every array inside one.
+    fn check_struct_sizes(&mut self) {
+        let limit = consteval::MAX_ARRAY_LEN as u64;
+        let mut index = 0;
+        for item in &self.module.items {
+            let ItemKind::Struct { name, fields } = &item.kind else { continue };
+            let id = index;
+            index += 1;
+            let width = u64::from(self.program.struct_widths[id]);
+            if width > limit {
+                let d = Diagnostic::error(
+                    "E0114",
+                    format!("struct `{}` holds {width} values, more than {limit}", name.name),
+                    name.span,
+                )
+                .with_label("too large")
+                .with_note(
+                    "a value of any type, nested structs and arrays counted in full, holds at most 1048576 values",
+                );
+                self.error(d);
+                continue;
+            }
+            for ((_, written), (_, ty)) in fields.iter().zip(self.program.structs[id].fields.clone()) {
+                if u64::from(self.program.width(&ty)) > limit {
+                    let d = Diagnostic::error(
+                        "E0114",
+                        format!("this array is too large (at most {limit} values in all)"),
+                        written.span,
+                    )
+                    .with_label("too large");
+                    self.error(d);
+                }
             }
         }
     }
@@ -234,25 +327,6 @@ impl<'m> Checker<'m> {
             ));
             self.error(d);
         }
-    }
-
-    fn struct_contains(&self, target: usize, current: usize, visiting: &mut Vec<usize>) -> bool {
-        if visiting.contains(&current) {
-            return false;
-        }
-        visiting.push(current);
-        let found = self.program.structs[current].fields.iter().any(|(_, ty)| {
-            let mut ty = ty;
-            while let Type::Array(elem, _) = ty {
-                ty = elem;
-            }
-            match ty {
-                Type::Struct(s) => s.0 as usize == target || self.struct_contains(target, s.0 as usize, visiting),
-                _ => false,
-            }
-        });
-        visiting.pop();
-        found
     }
 
     /// Resolves a written type. Unknown names are reported and become `Type::Error`.
@@ -443,6 +517,18 @@ impl<'m> Checker<'m> {
             match &item.kind {
                 ItemKind::Var { name, ty, value } => {
                     let ty = self.resolve_type(ty);
+                    if u64::from(self.program.width(&ty)) > consteval::MAX_ARRAY_LEN as u64 {
+                        // Its struct type was reported as too large; building
+                        // the initial value would take memory out of all
+                        // proportion.
+                        self.program.globals.push(GlobalDef {
+                            name: name.name.clone(),
+                            ty: Type::Error,
+                            init: Value::Int(0),
+                            span: name.span,
+                        });
+                        continue;
+                    }
                     let init = match self.eval_const_expr(value) {
                         Some(v) => match coerce_value(v, &ty, &self.program) {
                             Ok(v) => v,
@@ -813,6 +899,76 @@ fn coerce_value(v: Value, ty: &Type, program: &Program) -> Result<Value, String>
 }
 
 /// The zero value of a type, used where an error left no value.
+/// The width of a field's type while struct widths are being computed.
+fn field_width(ty: &Type, widths: &[Option<u32>], program: &Program) -> u32 {
+    match ty {
+        Type::Struct(id) => widths[id.0 as usize].unwrap_or(0),
+        Type::Array(elem, len) => field_width(elem, widths, program).saturating_mul(*len as u32),
+        other => program.width(other),
+    }
+}
+
+/// The groups of structs on cycles of `edges` (a struct holding itself
+/// counts), each sorted, in the order of their first members: an iterative
+/// Tarjan, so that a long chain cannot overflow the stack.
+fn structs_on_cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut found = Vec::new();
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // (node, next edge to follow)
+        let mut work = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut edge)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*edge) {
+                *edge += 1;
+                if index[w] == usize::MAX {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 || edges[v].contains(&v) {
+                    component.sort_unstable();
+                    found.push(component);
+                }
+            }
+        }
+    }
+    found.sort_unstable();
+    found
+}
+
 fn default_value(ty: &Type, program: &Program) -> Value {
     match ty {
         Type::Float => Value::Float(0.0),

@@ -582,6 +582,13 @@ impl FnGen<'_, '_> {
                 };
                 self.set(*dst, v);
             }
+            Inst::JoinResults { dst, handle, len } => {
+                let h = self.get(*handle);
+                let dst = self.pointer(*dst);
+                let len = self.iconst(I32, i64::from(*len));
+                let rt = self.rt;
+                self.call_host("usim_results", &[rt, h, dst, len])?;
+            }
             Inst::Cancel { handle } => {
                 let h = self.get(*handle);
                 let rt = self.rt;

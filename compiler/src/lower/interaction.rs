@@ -274,10 +274,13 @@ impl FnLowerer<'_> {
     /// `handle` into `into`.
     pub(super) fn join_result_into(&mut self, handle: Place, ret: &Type, into: Place) {
         let h = self.load(handle, Scalar::Int);
-        for (i, scalar) in self.flat_scalars(ret).into_iter().enumerate() {
-            let t = self.temp(scalar);
-            self.emit(Inst::JoinResult { dst: t, handle: h, index: i as u32 });
-            self.emit(Inst::Store { place: into.plus(i as u32), src: t });
+        if is_scalar(ret) {
+            let t = self.temp(scalar_of(ret));
+            self.emit(Inst::JoinResult { dst: t, handle: h, index: 0 });
+            self.emit(Inst::Store { place: into, src: t });
+        } else {
+            let len = self.program.width(ret);
+            self.emit(Inst::JoinResults { dst: into, handle: h, len });
         }
     }
 

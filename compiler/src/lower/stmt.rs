@@ -393,40 +393,12 @@ impl FnLowerer<'_> {
                     self.emit(Inst::JoinResult { dst, handle, index: 0 });
                     return AwaitValue::Scalar(dst);
                 }
+                // One copy, however long the value: no code per slot.
                 let dst = self.hidden("awaited result", width);
-                let scalars = self.flat_scalars(ret);
-                for (i, s) in scalars.into_iter().enumerate() {
-                    let t = self.temp(s);
-                    self.emit(Inst::JoinResult { dst: t, handle, index: i as u32 });
-                    self.emit(Inst::Store { place: dst.plus(i as u32), src: t });
-                }
+                self.emit(Inst::JoinResults { dst, handle, len: width });
                 AwaitValue::Slots(dst, width)
             }
             _ => self.await_interaction(inner),
-        }
-    }
-
-    /// The scalar kinds of every slot of a type, in layout order.
-    pub(super) fn flat_scalars(&self, ty: &Type) -> Vec<Scalar> {
-        let mut out = Vec::new();
-        self.push_scalars(ty, &mut out);
-        out
-    }
-
-    pub(super) fn push_scalars(&self, ty: &Type, out: &mut Vec<Scalar>) {
-        match ty {
-            Type::Struct(id) => {
-                for (_, t) in &self.program.structs[id.0 as usize].fields {
-                    self.push_scalars(t, out);
-                }
-            }
-            Type::Array(elem, len) => {
-                for _ in 0..*len {
-                    self.push_scalars(elem, out);
-                }
-            }
-            Type::Unit | Type::Object(_) => {}
-            other => out.push(scalar_of(other)),
         }
     }
 
@@ -457,6 +429,7 @@ impl FnLowerer<'_> {
     }
 
     /// Prints an aggregate stored at a place: `Job { id: 1, size: 2.5 }`, `[1, 2, 3]`.
+    /// Arrays longer than [`UNROLLED_PRINT`] are printed by a loop.
     pub(super) fn text_place(&mut self, place: Place, ty: &Type) {
         match ty {
             Type::Struct(id) => {
@@ -469,6 +442,45 @@ impl FnLowerer<'_> {
                     offset += self.program.width(fty);
                 }
                 self.text_piece(if def.fields.is_empty() { " {}" } else { " }" });
+            }
+            Type::Array(elem, len) if *len > UNROLLED_PRINT => {
+                // A loop, not one piece of code per element: printing a long
+                // array takes code of a fixed size.
+                let width = self.program.width(elem);
+                self.text_piece("[");
+                self.text_place(place, elem);
+                let counter = self.hidden_scalar("print index", Scalar::Int);
+                let one = self.constant(Const::Int(1));
+                self.emit(Inst::Store { place: counter, src: one });
+                let (head, body, exit) = (self.new_block(), self.new_block(), self.new_block());
+                self.terminate(Terminator::Jump(head));
+                self.switch_to(head);
+                let i = self.load(counter, Scalar::Int);
+                let limit = self.constant(Const::Int(*len as i64));
+                let more = self.binary(BinOp::ICmp(Cmp::Lt), i, limit, Scalar::Bool, Span::default());
+                self.terminate(Terminator::Branch { cond: more, then: body, otherwise: exit });
+                self.switch_to(body);
+                self.text_piece(", ");
+                let i = self.load(counter, Scalar::Int);
+                let scaled = if width == 1 {
+                    i
+                } else {
+                    let w = self.constant(Const::Int(i64::from(width)));
+                    self.binary(BinOp::IMulWrap, i, w, Scalar::Int, Span::default())
+                };
+                let dynamic = match place.dynamic {
+                    Some(d) => self.binary(BinOp::IAddWrap, d, scaled, Scalar::Int, Span::default()),
+                    None => scaled,
+                };
+                self.text_place(Place { dynamic: Some(dynamic), ..place }, elem);
+                let i = self.load(counter, Scalar::Int);
+                // Defined here again: a temporary is used only below its definition.
+                let one = self.constant(Const::Int(1));
+                let next = self.binary(BinOp::IAddWrap, i, one, Scalar::Int, Span::default());
+                self.emit(Inst::Store { place: counter, src: next });
+                self.terminate(Terminator::Jump(head));
+                self.switch_to(exit);
+                self.text_piece("]");
             }
             Type::Array(elem, len) => {
                 let width = self.program.width(elem);
@@ -489,3 +501,6 @@ impl FnLowerer<'_> {
         }
     }
 }
+
+/// The longest array printed by straight-line code; longer ones loop.
+const UNROLLED_PRINT: u64 = 16;
