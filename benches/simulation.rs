@@ -48,6 +48,7 @@ fn run(compiled: &Compiled) -> RunOutcome {
         tie_order: TieOrder::Fifo,
         output: Box::new(std::io::sink()),
         trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
     };
     usim_runtime::run(compiled.program(), config)
 }

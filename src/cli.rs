@@ -95,6 +95,10 @@ pub struct RunArgs {
     /// Run only the K-th of N slices of the (combination x replication) grid.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// The most processes alive at once, roots included; a `spawn` beyond it is a runtime error.
+    #[arg(long, value_name = "N", default_value_t = usim_runtime::RunConfig::DEFAULT_MAX_PROCESSES,
+          value_parser = parse_max_processes, allow_negative_numbers = true)]
+    pub max_processes: usize,
 }
 
 fn parse_time(text: &str) -> Result<f64, String> {
@@ -108,6 +112,13 @@ fn parse_time(text: &str) -> Result<f64, String> {
 
 fn parse_seed(text: &str) -> Result<u64, String> {
     text.trim().parse::<u64>().map_err(|_| format!("`{text}` is not a seed: use a whole number from 0 to {}", u64::MAX))
+}
+
+fn parse_max_processes(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a process count: use a whole number of at least 1")),
+    }
 }
 
 impl RunArgs {

@@ -454,6 +454,7 @@ fn run(args: RunArgs) -> Result<u8, Stop> {
         tie_order: args.tie_order.into(),
         output: Box::new(streams::Stdout),
         trace: args.trace,
+        max_processes: args.max_processes,
     };
     let run_start = Instant::now();
     let outcome = usim_runtime::run(compiled.program(), config);

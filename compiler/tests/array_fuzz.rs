@@ -1659,6 +1659,7 @@ fn check_model(m: &Model) -> Result<Option<Summary>, String> {
             tie_order: TieOrder::Fifo,
             output: Box::new(sink.clone()),
             trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
         };
         let outcome = guard("run", || run(program, config))?;
         let output = String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;

@@ -1478,7 +1478,14 @@ fn run_until(
     horizon: Option<f64>,
 ) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
-    let config = RunConfig { seed, horizon, tie_order, output: Box::new(sink.clone()), trace: false };
+    let config = RunConfig {
+        seed,
+        horizon,
+        tie_order,
+        output: Box::new(sink.clone()),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+    };
     let outcome = guard("run", || run(program, config))?;
     let output = String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;
     Ok(Ran { outcome, output })

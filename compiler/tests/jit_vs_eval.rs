@@ -599,7 +599,14 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
     let outcome = run(
         compiled.program(),
-        RunConfig { seed: 1, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(sink.clone()), trace: false },
+        RunConfig {
+            seed: 1,
+            horizon: None,
+            tie_order: TieOrder::Fifo,
+            output: Box::new(sink.clone()),
+            trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        },
     );
     let output = String::from_utf8(sink.bytes()).map_err(|e| e.to_string())?;
     Ok(Ran { output, error: outcome.error.map(|e| e.message) })

@@ -1904,7 +1904,14 @@ fn run_until(
     horizon: Option<f64>,
 ) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
-    let config = RunConfig { seed, horizon, tie_order, output: Box::new(sink.clone()), trace: false };
+    let config = RunConfig {
+        seed,
+        horizon,
+        tie_order,
+        output: Box::new(sink.clone()),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+    };
     let outcome = guard("run", || run(program, config))?;
     let output = sink.bytes();
     Ok(Ran { outcome, output })

@@ -11,6 +11,10 @@
 //! [`RadixHeap`]), which needs only that times are never negative and that
 //! time never goes back. It keeps entries of equal time in the order they
 //! came, so it needs no sequence number either.
+//!
+//! Its containers grow fallibly, and only a full one tries to grow: a growth
+//! that fails drops the entry and halts the queue (see [`Next::Halted`]), so
+//! a model that floods it ends with an "out of memory" error, not an abort.
 
 use std::collections::VecDeque;
 
@@ -44,6 +48,23 @@ const _: () = assert!(std::mem::size_of::<Timed>() == 24);
 /// that are emptied often are small.
 const KEEP_CAPACITY: usize = 1024;
 
+/// Appends `item` to `vec`, unless `vec` is full and cannot grow.
+#[inline(always)]
+fn try_push<T>(vec: &mut Vec<T>, item: T) -> bool {
+    if vec.len() == vec.capacity() && !grow(vec) {
+        return false;
+    }
+    vec.push(item);
+    true
+}
+
+/// Makes room for one more entry (amortized: doubling); false if memory ran out.
+#[cold]
+#[inline(never)]
+fn grow<T>(vec: &mut Vec<T>) -> bool {
+    vec.try_reserve(1).is_ok()
+}
+
 /// A radix heap of wake-ups keyed by the bit pattern of their (non-negative)
 /// time, popped in key order and, among equal keys, in the order pushed.
 ///
@@ -72,14 +93,24 @@ struct RadixHeap {
     buckets: [Vec<Timed>; 64],
     /// Bit `b` is set exactly when `buckets[b]` is not empty.
     occupied: u64,
+    /// A container could not grow and an entry was dropped.
+    lost: bool,
 }
 
 impl RadixHeap {
     fn new() -> Self {
-        RadixHeap { last: 0, equal: Vec::new(), head: 0, buckets: std::array::from_fn(|_| Vec::new()), occupied: 0 }
+        RadixHeap {
+            last: 0,
+            equal: Vec::new(),
+            head: 0,
+            buckets: std::array::from_fn(|_| Vec::new()),
+            occupied: 0,
+            lost: false,
+        }
     }
 
-    fn push(&mut self, time_bits: u64, wakeup: Wakeup) {
+    /// Adds an entry; false if memory ran out (then [`Self::lost`] is set).
+    fn push(&mut self, time_bits: u64, wakeup: Wakeup) -> bool {
         if time_bits < self.last {
             // Only when a minimum found past the horizon became `last` and
             // the caller then scheduled something before it (never in a
@@ -87,17 +118,35 @@ impl RadixHeap {
             self.rebase(time_bits);
         }
         self.place(Timed { time_bits, wakeup });
+        !self.lost
     }
 
-    /// Appends `timed`, whose key is at least `last`, to its place.
+    /// Appends `timed`, whose key is at least `last`, to its place; if its
+    /// container cannot grow, drops it and sets `lost`.
     #[inline]
     fn place(&mut self, timed: Timed) {
-        match timed.time_bits ^ self.last {
-            0 => self.equal.push(timed.wakeup),
+        let placed = match timed.time_bits ^ self.last {
+            0 => try_push(&mut self.equal, timed.wakeup),
             diff => {
                 let bucket = (63 - diff.leading_zeros()) as usize & 63;
-                self.buckets[bucket].push(timed);
                 self.occupied |= 1 << bucket;
+                try_push(&mut self.buckets[bucket], timed)
+            }
+        };
+        if !placed {
+            self.lose();
+        }
+    }
+
+    /// An entry was dropped for want of memory. The buckets' occupancy is
+    /// set again from their contents (a failed push may have marked an empty one).
+    #[cold]
+    fn lose(&mut self) {
+        self.lost = true;
+        self.occupied = 0;
+        for (index, bucket) in self.buckets.iter().enumerate() {
+            if !bucket.is_empty() {
+                self.occupied |= 1 << index;
             }
         }
     }
@@ -156,6 +205,9 @@ impl RadixHeap {
                 return Ok((only.time_bits, only.wakeup));
             }
             self.refill();
+            if self.lost {
+                return Err(Next::Halted);
+            }
         }
         if f64::from_bits(self.last) > horizon {
             return Err(Next::PastHorizon);
@@ -181,17 +233,21 @@ impl RadixHeap {
         let mut occupied = self.occupied & !(1 << index);
         let last = bucket.iter().map(|timed| timed.time_bits).min().unwrap_or(self.last);
         self.last = last;
+        let mut placed = true;
         for &timed in &bucket {
-            match timed.time_bits ^ last {
-                0 => self.equal.push(timed.wakeup),
+            placed &= match timed.time_bits ^ last {
+                0 => try_push(&mut self.equal, timed.wakeup),
                 diff => {
                     let below = (63 - diff.leading_zeros()) as usize & 63;
-                    self.buckets[below].push(timed);
                     occupied |= 1 << below;
+                    try_push(&mut self.buckets[below], timed)
                 }
-            }
+            };
         }
         self.occupied = occupied;
+        if !placed {
+            self.lose();
+        }
         if bucket.capacity() <= KEEP_CAPACITY {
             bucket.clear();
             self.buckets[index] = bucket; // keep the allocation
@@ -240,6 +296,10 @@ pub(crate) enum Next {
     Empty,
     /// The next wake-up lies after the horizon.
     PastHorizon,
+    /// The queue was halted: the runtime recorded an error outside a step,
+    /// or a wake-up was dropped because the queue could not grow
+    /// ([`EventQueue::out_of_memory`]). Nothing more runs.
+    Halted,
 }
 
 pub(crate) struct EventQueue {
@@ -250,21 +310,70 @@ pub(crate) struct EventQueue {
     ready: VecDeque<Wakeup>,
     /// `Some` in random tie order: the stream the draws come from.
     shuffle: Option<Xoshiro256PlusPlus>,
+    /// Set by [`Self::halt`] and when a wake-up was dropped.
+    halted: bool,
+    /// The ready queue could not grow and a wake-up was dropped.
+    ready_lost: bool,
+    /// Random tie order or halted: [`Self::next`] takes its slow path, so
+    /// the common path tests one flag for both.
+    slow: bool,
 }
 
 impl EventQueue {
     /// A queue at time 0; `shuffle` selects random tie order.
     pub fn new(shuffle: Option<Xoshiro256PlusPlus>) -> Self {
-        EventQueue { now: 0.0, future: RadixHeap::new(), ready: VecDeque::new(), shuffle }
+        let slow = shuffle.is_some();
+        EventQueue {
+            now: 0.0,
+            future: RadixHeap::new(),
+            ready: VecDeque::new(),
+            shuffle,
+            halted: false,
+            ready_lost: false,
+            slow,
+        }
     }
 
     pub fn now(&self) -> f64 {
         self.now
     }
 
+    /// From now on [`Self::next`] answers [`Next::Halted`].
+    pub fn halt(&mut self) {
+        self.halted = true;
+        self.slow = true;
+    }
+
+    /// Whether a wake-up was dropped because the queue could not grow.
+    pub fn out_of_memory(&self) -> bool {
+        self.future.lost || self.ready_lost
+    }
+
+    /// Wake-ups waiting in the queue (stale ones included).
+    pub fn pending(&self) -> usize {
+        let future: usize = self.future.buckets.iter().map(Vec::len).sum();
+        self.ready.len() + future + self.future.equal.len() - self.future.head
+    }
+
     /// Schedules `wakeup` now, after everything already due now.
+    #[inline]
     pub fn schedule_now(&mut self, wakeup: Wakeup) {
+        if self.ready.len() == self.ready.capacity() && !self.grow_ready(1) {
+            return;
+        }
         self.ready.push_back(wakeup);
+    }
+
+    /// Makes room for `more` ready wake-ups; false, halting, if memory ran out.
+    #[cold]
+    #[inline(never)]
+    fn grow_ready(&mut self, more: usize) -> bool {
+        if self.ready.try_reserve(more).is_ok() {
+            return true;
+        }
+        self.ready_lost = true;
+        self.halt();
+        false
     }
 
     /// Schedules `wakeup` at exactly `time`, which must not be before now
@@ -275,15 +384,17 @@ impl EventQueue {
             self.schedule_now(wakeup);
             return;
         }
-        self.future.push(time.to_bits(), wakeup);
+        if !self.future.push(time.to_bits(), wakeup) {
+            self.halt();
+        }
     }
 
     /// Takes the next wake-up, advancing time to it, unless it lies after
     /// `horizon` (pass infinity for none).
     #[inline]
     pub fn next(&mut self, horizon: f64) -> Next {
-        if self.shuffle.is_some() {
-            return self.next_shuffled(horizon);
+        if self.slow {
+            return self.next_slow(horizon);
         }
         if self.now > horizon {
             // Only possible before anything ran, with a negative horizon.
@@ -302,22 +413,43 @@ impl EventQueue {
                 self.now = f64::from_bits(time_bits);
                 Next::Due(wakeup)
             }
+            Err(Next::Halted) => {
+                self.halt();
+                Next::Halted
+            }
             Err(next) => next,
         }
     }
 
+    /// Halted, or random tie order.
+    #[inline(never)]
+    fn next_slow(&mut self, horizon: f64) -> Next {
+        if self.halted {
+            return Next::Halted;
+        }
+        self.next_shuffled(horizon)
+    }
+
     /// Random tie order: when nothing is due now, advance to the next time
     /// and move everything due then into the pool; then draw from the pool.
-    #[inline(never)]
     fn next_shuffled(&mut self, horizon: f64) -> Next {
         if self.ready.is_empty() {
-            let Some(time_bits) = self.future.min() else {
+            let min = self.future.min();
+            if self.future.lost {
+                self.halt();
+                return Next::Halted;
+            }
+            let Some(time_bits) = min else {
                 return Next::Empty;
             };
             if f64::from_bits(time_bits) > horizon {
                 return Next::PastHorizon;
             }
             self.now = f64::from_bits(time_bits);
+            let due = self.future.equal.len() - self.future.head;
+            if due > self.ready.capacity() - self.ready.len() && !self.grow_ready(due) {
+                return Next::Halted;
+            }
             self.future.drain_min(&mut self.ready);
         }
         if self.now > horizon {

@@ -15,9 +15,13 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    pub fn zeroed(len: usize) -> Frame {
-        let boxed: Box<[u64]> = vec![0; len].into_boxed_slice();
-        Frame { slots: NonNull::from(Box::leak(boxed)) }
+    /// A frame of `len` zeroed slots, or `None` when memory runs out (a
+    /// frame holds a process's arrays, so it may be large).
+    pub fn try_zeroed(len: usize) -> Option<Frame> {
+        let mut slots: Vec<u64> = Vec::new();
+        slots.try_reserve_exact(len).ok()?;
+        slots.resize(len, 0);
+        Some(Frame { slots: NonNull::from(Box::leak(slots.into_boxed_slice())) })
     }
 
     pub fn len(&self) -> usize {
@@ -67,7 +71,7 @@ impl Frame {
 
 impl Drop for Frame {
     fn drop(&mut self) {
-        // SAFETY: `slots` came from `Box::leak` in `zeroed` and is freed only
+        // SAFETY: `slots` came from `Box::leak` in `try_zeroed` and is freed only
         // here, once; no step is running when the process table is dropped.
         drop(unsafe { Box::from_raw(self.slots.as_ptr()) });
     }
@@ -79,7 +83,7 @@ mod tests {
 
     #[test]
     fn reads_writes_and_clears() {
-        let mut frame = Frame::zeroed(4);
+        let mut frame = Frame::try_zeroed(4).expect("a small frame");
         assert_eq!(frame.len(), 4);
         frame.write(3, 42);
         assert_eq!(frame.read(3), 42);
@@ -91,7 +95,13 @@ mod tests {
 
     #[test]
     fn empty_frames_are_fine() {
-        let frame = Frame::zeroed(0);
+        let frame = Frame::try_zeroed(0).expect("an empty frame");
         assert_eq!(frame.len(), 0);
+    }
+
+    #[test]
+    fn a_frame_too_large_for_memory_is_none() {
+        assert!(Frame::try_zeroed(usize::MAX / 8).is_none());
+        assert!(Frame::try_zeroed(usize::MAX).is_none());
     }
 }

@@ -31,28 +31,29 @@ unsafe fn runtime<'a>(rt: *mut Runtime) -> &'a mut Runtime {
 }
 
 /// `spawn kind(args)`: returns the new process's handle (opaque, positive;
-/// not its pid), or 0 after recording an internal error for a bad kind or
-/// argument count.
+/// not its pid), or 0 after recording an error: too many live processes,
+/// out of memory, or (an internal error) a bad kind or argument count. The
+/// error carries no source location; see [`usim_spawn_at`].
 ///
 /// # Safety
 /// As for every host function; `args` points to `nargs` readable slots (it
 /// may be null when `nargs` is 0).
 pub unsafe extern "C" fn usim_spawn(rt: *mut Runtime, kind: u32, args: *const u64, nargs: u32) -> i64 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { usim_spawn_at(rt, kind, args, nargs, crate::abi::NO_SPAN) }
+}
+
+/// [`usim_spawn`] with the span of the `spawn`, which an error names; after
+/// it, generated code checks the error flag.
+///
+/// # Safety
+/// As for [`usim_spawn`].
+pub unsafe extern "C" fn usim_spawn_at(rt: *mut Runtime, kind: u32, args: *const u64, nargs: u32, span: i64) -> i64 {
     // SAFETY: the caller passes the step's runtime pointer.
     let rt = unsafe { runtime(rt) };
-    let args = if nargs == 0 {
-        &[][..]
-    } else {
-        // SAFETY: the caller guarantees `args` points to `nargs` slots.
-        unsafe { std::slice::from_raw_parts(args, nargs as usize) }
-    };
-    match rt.spawn(kind, args) {
-        Ok((_, handle)) => handle as i64,
-        Err(message) => {
-            rt.internal_error(&message);
-            0
-        }
-    }
+    // SAFETY: the caller guarantees `args` points to `nargs` slots.
+    let args = unsafe { slots(args, nargs as usize) };
+    rt.spawn(kind, args, span).map_or(0, |(_, handle)| handle as i64)
 }
 
 /// `await delay(d)`: returns 1 (suspended), or 2 after an error for a
@@ -425,6 +426,7 @@ unsafe fn slots<'a>(ptr: *const u64, len: usize) -> &'a [u64] {
 pub fn host_functions() -> Vec<HostFn> {
     host_fns![
         usim_spawn(4),
+        usim_spawn_at(5),
         usim_delay(3),
         usim_at(3),
         usim_instant(1),

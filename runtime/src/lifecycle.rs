@@ -5,9 +5,10 @@
 
 use std::cmp::Reverse;
 
+use crate::abi::NO_SPAN;
 use crate::abi::{FRAME_HEADER_SLOTS, HOST_CANCELLED_SELF, HOST_CONTINUE, HOST_ERROR};
 use crate::events::Wakeup;
-use crate::process::{Child, Record, RegOn, RunState, ScopeLink, Status, Waiter};
+use crate::process::{AllocError, Child, Record, RegOn, RunState, ScopeLink, Status, Waiter};
 use crate::wait::Mode;
 use crate::Runtime;
 
@@ -22,21 +23,28 @@ impl Runtime {
     /// Creates a process of `kind` with these argument slots and schedules its
     /// start now, after everything already due now. A child of a process with
     /// an open scope belongs to the innermost one. Returns the slot and the
-    /// handle.
-    pub(crate) fn spawn(&mut self, kind: u32, args: &[u64]) -> Result<(u32, u64), String> {
+    /// handle, or `None` after recording an error at `span`: too many live
+    /// processes ([`crate::RunConfig::max_processes`]), memory ran out, or
+    /// (an internal error) a bad kind or argument count.
+    pub(crate) fn spawn(&mut self, kind: u32, args: &[u64], span: i64) -> Option<(u32, u64)> {
         let Some(info) = self.kinds.get(kind as usize) else {
-            return Err(format!("spawn of process kind {kind}, which does not exist"));
+            self.internal_error(&format!("spawn of process kind {kind}, which does not exist"));
+            return None;
         };
         if args.len() != info.param_slots {
-            return Err(format!(
-                "spawn of `{}` with {} argument slots; it takes {}",
-                info.name,
-                args.len(),
-                info.param_slots
-            ));
+            let message =
+                format!("spawn of `{}` with {} argument slots; it takes {}", info.name, args.len(), info.param_slots);
+            self.internal_error(&message);
+            return None;
         }
         let now = self.queue.now();
-        let (slot, pid, handle) = self.procs.allocate(kind, info.step, info.frame_slots, now);
+        let (slot, pid, handle) = match self.procs.allocate(kind, info.step, info.frame_slots, now) {
+            Ok(allocated) => allocated,
+            Err(error) => {
+                self.spawn_failed(error, span);
+                return None;
+            }
+        };
         let child = self.procs.get_mut(slot);
         for (index, &arg) in args.iter().enumerate() {
             child.frame.write(FRAME_HEADER_SLOTS as usize + index, arg);
@@ -55,7 +63,32 @@ impl Runtime {
             }
         }
         self.queue.schedule_now(start);
-        Ok((slot, handle))
+        if self.queue.out_of_memory() {
+            self.queue_out_of_memory(span);
+            return None;
+        }
+        Some((slot, handle))
+    }
+
+    /// Records why a spawn at `span` made no process.
+    #[cold]
+    fn spawn_failed(&mut self, error: AllocError, span: i64) {
+        let message = match error {
+            AllocError::Limit if self.current.is_none() => format!(
+                "too many processes alive at once: the `run` item starts more than the limit of {} \
+                 (`--max-processes` sets the limit)",
+                self.procs.max_live()
+            ),
+            AllocError::Limit => format!(
+                "too many processes alive at once: the limit is {} (does a process spawn without end? \
+                 `--max-processes` sets the limit)",
+                self.procs.max_live()
+            ),
+            AllocError::OutOfMemory => {
+                format!("out of memory: no room for another process ({} are alive)", self.procs.live_count())
+            }
+        };
+        self.raise(message, span);
     }
 
     /// `await h`: continue if `h` returned, error if it was cancelled,
@@ -73,10 +106,31 @@ impl Runtime {
             Status::Live(target) => {
                 let pid = self.procs.get(target).pid;
                 let (reg, code) = self.register(slot, RegOn::Join { slot: target, pid });
+                let joiners = &self.procs.get(target).joiners;
+                if joiners.len() == joiners.capacity() && !self.make_room_for_joiner(target) {
+                    let name = self.display_name(target);
+                    self.raise(format!("out of memory: no room for another process awaiting {name}"), span);
+                    return HOST_ERROR;
+                }
                 self.procs.get_mut(target).joiners.push(Waiter { slot, token: reg.token });
                 code
             }
         }
+    }
+
+    /// Makes room in the full joiners list of the process in `target`: first
+    /// drops the entries whose wait was withdrawn (a `select` arm on it that
+    /// lost, in a loop, would otherwise add one per round for as long as
+    /// the process lives), then, unless that freed half the list, grows it
+    /// (doubling, so the sweeps cost O(1) per entry). False if memory ran out.
+    #[cold]
+    fn make_room_for_joiner(&mut self, target: u32) -> bool {
+        let mut joiners = std::mem::take(&mut self.procs.get_mut(target).joiners);
+        joiners.retain(|&waiter| self.live_reg(waiter).is_some());
+        let (len, capacity) = (joiners.len(), joiners.capacity());
+        let room = (len < capacity && len * 2 <= capacity) || joiners.try_reserve(capacity - len + 1).is_ok();
+        self.procs.get_mut(target).joiners = joiners;
+        room
     }
 
     /// After a `select` arm on `h` won: an error if `h` was cancelled.
@@ -238,7 +292,9 @@ impl Runtime {
             Ending::Returned => kind.result_start..kind.result_start + kind.result_slots,
             Ending::Cancelled => 0..0,
         };
-        self.procs.record_end(slot, ending == Ending::Cancelled, result);
+        if self.procs.record_end(slot, ending == Ending::Cancelled, result).is_err() {
+            self.raise("out of memory: no room to keep how another ended process ended".to_string(), NO_SPAN);
+        }
         if self.current == Some(slot) {
             self.procs.get_mut(slot).ended = true;
         }

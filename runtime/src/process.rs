@@ -264,6 +264,15 @@ fn handle_of(slot: u32, generation: u32) -> u64 {
     u64::from(generation) << 32 | u64::from(slot)
 }
 
+/// Why [`ProcessTable::allocate`] made no process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AllocError {
+    /// As many processes as the limit allows are live.
+    Limit,
+    /// The table or the new frame could not grow.
+    OutOfMemory,
+}
+
 pub(crate) struct ProcessTable {
     slots: Vec<Process>,
     /// Free slots per kind, so a reused frame already has the right size.
@@ -275,10 +284,16 @@ pub(crate) struct ProcessTable {
     /// processes whose kind returns something.
     results: HandleMap<usize>,
     result_values: Vec<u64>,
+    /// Processes allocated and not yet released.
+    live: usize,
+    /// The most processes that may be live at once ([`crate::RunConfig::max_processes`]).
+    max_live: usize,
 }
 
 impl ProcessTable {
-    pub fn new(kind_count: usize) -> Self {
+    /// A table for `kind_count` kinds that holds at most `max_live` live
+    /// processes at once.
+    pub fn new(kind_count: usize, max_live: usize) -> Self {
         ProcessTable {
             slots: Vec::new(),
             free: vec![Vec::new(); kind_count],
@@ -286,15 +301,26 @@ impl ProcessTable {
             cancelled: HandleMap::default(),
             results: HandleMap::default(),
             result_values: Vec::new(),
+            live: 0,
+            max_live,
         }
     }
 
     /// Takes a slot for a new process of `kind` with a zeroed frame of
-    /// `frame_len` slots; returns the slot, the new pid and its handle.
+    /// `frame_len` slots; returns the slot, the new pid and its handle. Fails,
+    /// taking nothing, when `max_live` processes are live or memory runs out.
     #[inline]
-    pub fn allocate(&mut self, kind: u32, step: StepFn, frame_len: usize, now: f64) -> (u32, u64, u64) {
+    pub fn allocate(
+        &mut self,
+        kind: u32,
+        step: StepFn,
+        frame_len: usize,
+        now: f64,
+    ) -> Result<(u32, u64, u64), AllocError> {
+        if self.live >= self.max_live {
+            return Err(AllocError::Limit);
+        }
         let pid = self.next_pid;
-        self.next_pid += 1;
         let (slot, generation) = match self.free[kind as usize].pop() {
             Some(slot) => {
                 let process = &mut self.slots[slot as usize];
@@ -315,21 +341,30 @@ impl ProcessTable {
                 process.records.clear();
                 (slot, process.generation)
             }
-            None => (self.push_slot(pid, kind, step, frame_len, now), 1),
+            None => (self.push_slot(pid, kind, step, frame_len, now)?, 1),
         };
-        (slot, pid, handle_of(slot, generation))
+        self.next_pid += 1;
+        self.live += 1;
+        Ok((slot, pid, handle_of(slot, generation)))
     }
 
     /// Adds a slot to the table for the first process of `kind` to use it.
+    /// The table and the frame are the allocations that grow with every
+    /// process alive at once, so both are fallible: the table grows (by
+    /// doubling) only when full.
     #[cold]
-    fn push_slot(&mut self, pid: u64, kind: u32, step: StepFn, frame_len: usize, now: f64) -> u32 {
-        let slot = u32::try_from(self.slots.len()).expect("more than 2^32 live processes");
+    fn push_slot(&mut self, pid: u64, kind: u32, step: StepFn, frame_len: usize, now: f64) -> Result<u32, AllocError> {
+        let slot = u32::try_from(self.slots.len()).map_err(|_| AllocError::OutOfMemory)?;
+        if self.slots.len() == self.slots.capacity() {
+            self.slots.try_reserve(1).map_err(|_| AllocError::OutOfMemory)?;
+        }
+        let frame = Frame::try_zeroed(frame_len).ok_or(AllocError::OutOfMemory)?;
         self.slots.push(Process {
             pid,
             kind,
             generation: 1,
             step,
-            frame: Frame::zeroed(frame_len),
+            frame,
             tokens: 0,
             state: RunState::Woken,
             resume: 0,
@@ -345,7 +380,7 @@ impl ProcessTable {
             open_scopes: 0,
             parent: None,
         });
-        slot
+        Ok(slot)
     }
 
     #[inline]
@@ -361,6 +396,17 @@ impl ProcessTable {
     /// Slots ever created: the table's size, which slot reuse keeps small.
     pub fn slot_count(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Processes allocated and not yet released (a process that ended
+    /// during its own step counts until its slot is released after it).
+    pub fn live_count(&self) -> usize {
+        self.live
+    }
+
+    /// The most processes that may be live at once.
+    pub fn max_live(&self) -> usize {
+        self.max_live
     }
 
     /// Whether the process `pid`, which was given `slot`, has not ended.
@@ -390,26 +436,40 @@ impl ProcessTable {
 
     /// Records that the process in `slot` ended, keeping `result` (its
     /// return value, empty if none) or, if it was cancelled, that it was.
+    /// These records outlive the process and grow with every one that ends
+    /// so, so they grow fallibly: `Err` when memory ran out (nothing kept).
     #[inline]
-    pub fn record_end(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) {
+    pub fn record_end(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) -> Result<(), AllocError> {
         if cancelled || !result.is_empty() {
-            self.record_outcome(slot, cancelled, result);
+            self.record_outcome(slot, cancelled, result)
+        } else {
+            Ok(())
         }
     }
 
-    fn record_outcome(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) {
+    fn record_outcome(&mut self, slot: u32, cancelled: bool, result: std::ops::Range<usize>) -> Result<(), AllocError> {
         let process = &self.slots[slot as usize];
         let handle = handle_of(slot, process.generation);
         if cancelled {
+            if self.cancelled.len() == self.cancelled.capacity() {
+                self.cancelled.try_reserve(1).map_err(|_| AllocError::OutOfMemory)?;
+            }
             let ended = Ended { pid: process.pid, kind: process.kind, named_by_kind: process.named_by_kind };
             self.cancelled.insert(handle, ended);
         } else {
+            if self.results.len() == self.results.capacity() {
+                self.results.try_reserve(1).map_err(|_| AllocError::OutOfMemory)?;
+            }
+            if self.result_values.capacity() - self.result_values.len() < result.len() {
+                self.result_values.try_reserve(result.len()).map_err(|_| AllocError::OutOfMemory)?;
+            }
             let offset = self.result_values.len();
             for index in result {
                 self.result_values.push(process.frame.read(index));
             }
             self.results.insert(handle, offset);
         }
+        Ok(())
     }
 
     /// Slot `k` of the return value of the ended process `handle`.
@@ -422,6 +482,8 @@ impl ProcessTable {
     /// generations are used up.
     #[inline]
     pub fn release(&mut self, slot: u32) {
+        debug_assert!(self.live > 0, "released more processes than were allocated");
+        self.live -= 1;
         let process = &mut self.slots[slot as usize];
         process.pid = 0;
         process.regs.clear();
@@ -449,17 +511,17 @@ mod tests {
 
     #[test]
     fn pids_are_monotonic_and_slots_reused_per_kind() {
-        let mut table = ProcessTable::new(2);
-        let (slot_a, pid_a, handle_a) = table.allocate(0, idle, 3, 0.0);
-        let (slot_b, pid_b, handle_b) = table.allocate(1, idle, 5, 0.0);
+        let mut table = ProcessTable::new(2, usize::MAX);
+        let (slot_a, pid_a, handle_a) = table.allocate(0, idle, 3, 0.0).unwrap();
+        let (slot_b, pid_b, handle_b) = table.allocate(1, idle, 5, 0.0).unwrap();
         assert_eq!((pid_a, pid_b), (1, 2));
         table.get_mut(slot_a).frame.write(2, 9);
-        table.record_end(slot_a, false, 2..3);
+        table.record_end(slot_a, false, 2..3).unwrap();
         table.release(slot_a);
         // A kind-1 process cannot take kind 0's slot.
-        let (slot_c, pid_c, _) = table.allocate(1, idle, 5, 1.0);
+        let (slot_c, pid_c, _) = table.allocate(1, idle, 5, 1.0).unwrap();
         assert_ne!(slot_c, slot_a);
-        let (slot_d, pid_d, handle_d) = table.allocate(0, idle, 3, 1.0);
+        let (slot_d, pid_d, handle_d) = table.allocate(0, idle, 3, 1.0).unwrap();
         assert_eq!((pid_c, pid_d), (3, 4));
         assert_eq!(slot_d, slot_a);
         assert_ne!(handle_d, handle_a, "a reused slot gets a new handle");
@@ -475,13 +537,13 @@ mod tests {
 
     #[test]
     fn status_tells_returned_cancelled_and_unknown_apart() {
-        let mut table = ProcessTable::new(1);
-        let (first, _, first_handle) = table.allocate(0, idle, 2, 0.0);
-        let (second, _, second_handle) = table.allocate(0, idle, 2, 0.0);
+        let mut table = ProcessTable::new(1, usize::MAX);
+        let (first, _, first_handle) = table.allocate(0, idle, 2, 0.0).unwrap();
+        let (second, _, second_handle) = table.allocate(0, idle, 2, 0.0).unwrap();
         table.get_mut(second).named_by_kind = true;
-        table.record_end(first, false, 0..0);
+        table.record_end(first, false, 0..0).unwrap();
         table.release(first);
-        table.record_end(second, true, 0..0);
+        table.record_end(second, true, 0..0).unwrap();
         table.release(second);
         assert_eq!(table.status(first_handle as i64), Status::Returned);
         assert_eq!(
@@ -500,9 +562,9 @@ mod tests {
 
     #[test]
     fn a_process_ended_during_its_step_is_not_live() {
-        let mut table = ProcessTable::new(1);
-        let (slot, pid, handle) = table.allocate(0, idle, 2, 0.0);
-        table.record_end(slot, false, 0..0);
+        let mut table = ProcessTable::new(1, usize::MAX);
+        let (slot, pid, handle) = table.allocate(0, idle, 2, 0.0).unwrap();
+        table.record_end(slot, false, 0..0).unwrap();
         table.get_mut(slot).ended = true;
         assert_eq!(table.status(handle as i64), Status::Returned);
         assert!(!table.is_live(slot, pid));
@@ -511,29 +573,87 @@ mod tests {
 
     #[test]
     fn a_slot_is_retired_when_its_generations_are_used_up() {
-        let mut table = ProcessTable::new(1);
-        let (slot, _, _) = table.allocate(0, idle, 2, 0.0);
+        let mut table = ProcessTable::new(1, usize::MAX);
+        let (slot, _, _) = table.allocate(0, idle, 2, 0.0).unwrap();
         table.get_mut(slot).generation = MAX_GENERATION - 1;
         table.release(slot);
-        let (again, _, last) = table.allocate(0, idle, 2, 0.0);
+        let (again, _, last) = table.allocate(0, idle, 2, 0.0).unwrap();
         assert_eq!((again, last), (slot, handle_of(slot, MAX_GENERATION)));
         assert!((last as i64) > 0, "handles stay positive");
         assert_eq!(table.status(last as i64), Status::Live(slot));
-        table.record_end(again, false, 0..0);
+        table.record_end(again, false, 0..0).unwrap();
         table.release(again);
-        let (fresh, _, _) = table.allocate(0, idle, 2, 0.0);
+        let (fresh, _, _) = table.allocate(0, idle, 2, 0.0).unwrap();
         assert_ne!(fresh, slot, "the used-up slot is not reused");
         assert_eq!(table.status(last as i64), Status::Returned);
     }
 
     #[test]
     fn tokens_are_not_reused_by_a_later_occupant_of_a_slot() {
-        let mut table = ProcessTable::new(1);
-        let (slot, _, _) = table.allocate(0, idle, 2, 0.0);
+        let mut table = ProcessTable::new(1, usize::MAX);
+        let (slot, _, _) = table.allocate(0, idle, 2, 0.0).unwrap();
         let before = table.get_mut(slot).next_token();
         table.release(slot);
-        let (again, _, _) = table.allocate(0, idle, 2, 0.0);
+        let (again, _, _) = table.allocate(0, idle, 2, 0.0).unwrap();
         assert_eq!(again, slot);
         assert!(table.get_mut(again).next_token() > before);
+    }
+
+    #[test]
+    fn a_full_table_refuses_a_process_until_one_is_released() {
+        let mut table = ProcessTable::new(2, 2);
+        let (first, _, _) = table.allocate(0, idle, 2, 0.0).unwrap();
+        table.allocate(1, idle, 3, 0.0).unwrap();
+        assert_eq!(table.allocate(0, idle, 2, 0.0).err(), Some(AllocError::Limit));
+        assert_eq!(table.allocate(1, idle, 3, 0.0).err(), Some(AllocError::Limit));
+        assert_eq!(table.live_count(), 2);
+        table.release(first);
+        let (again, pid, _) = table.allocate(0, idle, 2, 0.0).unwrap();
+        assert_eq!((again, pid), (first, 3), "a refused process takes no pid");
+    }
+
+    #[test]
+    fn a_frame_too_large_for_memory_is_an_error() {
+        let mut table = ProcessTable::new(1, usize::MAX);
+        assert_eq!(table.allocate(0, idle, usize::MAX / 8, 0.0).err(), Some(AllocError::OutOfMemory));
+        assert_eq!((table.slot_count(), table.live_count()), (0, 0));
+        let (slot, pid, _) = table.allocate(0, idle, 2, 0.0).unwrap();
+        assert_eq!((slot, pid), (0, 1));
+    }
+
+    proptest::proptest! {
+        /// Whatever the order of spawns and ends over two kinds, the table
+        /// never holds more than `limit` live processes, and refuses a
+        /// process exactly when it holds `limit`.
+        #[test]
+        fn live_processes_never_exceed_the_limit(
+            limit in 1usize..8,
+            ops in proptest::collection::vec((proptest::bool::ANY, 0u32..2, 0usize..8), 0..200),
+        ) {
+            let mut table = ProcessTable::new(2, limit);
+            let mut live: Vec<u32> = Vec::new();
+            for (spawn, kind, pick) in ops {
+                if spawn || live.is_empty() {
+                    let full = live.len() == limit;
+                    match table.allocate(kind, idle, 2 + kind as usize, 0.0) {
+                        Ok((slot, _, _)) => {
+                            proptest::prop_assert!(!full, "allocated beyond the limit {}", limit);
+                            live.push(slot);
+                        }
+                        Err(error) => {
+                            proptest::prop_assert!(full, "refused below the limit: {:?}", error);
+                            proptest::prop_assert_eq!(error, AllocError::Limit);
+                        }
+                    }
+                } else {
+                    let slot = live.swap_remove(pick % live.len());
+                    table.record_end(slot, false, 0..0).unwrap();
+                    table.release(slot);
+                }
+                proptest::prop_assert_eq!(table.live_count(), live.len());
+                proptest::prop_assert!(table.live_count() <= limit);
+                proptest::prop_assert_eq!(table.live().count(), live.len());
+            }
+        }
     }
 }

@@ -45,6 +45,7 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
         Xoshiro256PlusPlus::seed_from_u64(config.seed),
         EventQueue::new(tie_stream(config.seed, config.tie_order)),
         output,
+        config.max_processes,
     );
     runtime.objects = program.objects().iter().map(ObjectState::new).collect();
     runtime.object_names = program.objects().iter().map(|object| object.name.clone()).collect();
@@ -120,9 +121,9 @@ impl Runtime {
         for root in program.roots() {
             let unique = program.roots().iter().filter(|other| other.kind == root.kind).count() == 1;
             self.unique_roots.push(unique);
-            match self.spawn(root.kind, &root.args) {
-                Ok((slot, _)) => self.procs.get_mut(slot).named_by_kind = unique,
-                Err(message) => self.internal_error(&message),
+            match self.spawn(root.kind, &root.args, crate::abi::NO_SPAN) {
+                Some((slot, _)) => self.procs.get_mut(slot).named_by_kind = unique,
+                None => return,
             }
         }
     }
@@ -166,6 +167,12 @@ impl Runtime {
                 Next::Due(wakeup) => wakeup,
                 Next::Empty => return End::Exhausted,
                 Next::PastHorizon => return End::Horizon,
+                Next::Halted => {
+                    if self.error.is_none() {
+                        self.queue_out_of_memory(crate::abi::NO_SPAN);
+                    }
+                    return End::Failed;
+                }
             };
             self.header.now = self.queue.now();
             if !self.due(wakeup) {
@@ -391,8 +398,14 @@ mod tests {
         };
         // SAFETY: `hello` touches only its frame's first parameter and the runtime.
         let program = unsafe { Program::new(parts) };
-        let config =
-            RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(Full), trace: false };
+        let config = RunConfig {
+            seed: 0,
+            horizon: None,
+            tie_order: TieOrder::Fifo,
+            output: Box::new(Full),
+            trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        };
         run(&program, config)
     }
 
@@ -437,6 +450,7 @@ mod tests {
             tie_order: TieOrder::Fifo,
             output: Box::new(std::io::sink()),
             trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
         };
         let outcome = run(&program, config);
         assert_eq!(

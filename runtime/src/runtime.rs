@@ -79,6 +79,7 @@ impl Runtime {
         rng: Xoshiro256PlusPlus,
         queue: EventQueue,
         output: Output,
+        max_processes: usize,
     ) -> Self {
         let kind_count = kinds.len();
         Runtime {
@@ -86,7 +87,7 @@ impl Runtime {
             kinds,
             globals,
             queue,
-            procs: ProcessTable::new(kind_count),
+            procs: ProcessTable::new(kind_count, max_processes),
             current: None,
             error: None,
             events: 0,
@@ -145,9 +146,11 @@ impl Runtime {
 
     /// Records a runtime error at `span` (see [`crate::encode_span`]), the
     /// current time and the running process. The first error recorded in a
-    /// run is the one it ends with.
+    /// run is the one it ends with: nothing runs after it (the event queue
+    /// is halted, for an error recorded between steps).
     pub fn raise(&mut self, message: String, span: i64) {
         self.header.error = 1;
+        self.queue.halt();
         if self.error.is_none() {
             self.error = Some(RuntimeError {
                 message,
@@ -173,6 +176,13 @@ impl Runtime {
     /// the most processes alive at once, per kind, not the number spawned.
     pub fn process_slots(&self) -> usize {
         self.procs.slot_count()
+    }
+
+    /// Records that the event queue dropped a wake-up for want of memory.
+    #[cold]
+    pub(crate) fn queue_out_of_memory(&mut self, span: i64) {
+        let pending = self.queue.pending();
+        self.raise(format!("out of memory: the event queue cannot hold more than {pending} wake-ups"), span);
     }
 
     /// Records an error in the runtime's contract with generated code.

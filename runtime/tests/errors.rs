@@ -228,8 +228,14 @@ step!(says_hello, |cx| {
 #[test]
 fn a_failing_writer_is_a_runtime_error() {
     let model = program(vec![kind("hello", says_hello, 2, 0)], vec![root(0, &[])], None);
-    let config =
-        RunConfig { seed: 0, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(BrokenPipe), trace: false };
+    let config = RunConfig {
+        seed: 0,
+        horizon: None,
+        tie_order: TieOrder::Fifo,
+        output: Box::new(BrokenPipe),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+    };
     let outcome = run(&model, config);
     let error = outcome.error.expect("writing fails");
     assert_eq!(error.message, "cannot write the output: the reader went away");

@@ -164,6 +164,7 @@ fn the_configured_horizon_overrides_the_programs() {
         tie_order: TieOrder::Fifo,
         output: Box::new(capture.clone()),
         trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
     };
     let outcome = run(&model, config);
     assert_eq!(capture.text(), "0\n5\n10\n");

@@ -38,8 +38,14 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
     // their header slots and the globals they are given.
     let program = unsafe { Program::new(parts) };
     let captured = SharedBuffer::default();
-    let config =
-        RunConfig { seed, horizon: None, tie_order: TieOrder::Fifo, output: Box::new(captured.clone()), trace: false };
+    let config = RunConfig {
+        seed,
+        horizon: None,
+        tie_order: TieOrder::Fifo,
+        output: Box::new(captured.clone()),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+    };
     let outcome = run(&program, config);
     let output = String::from_utf8(captured.bytes()).unwrap();
     Ran { output, globals: outcome.globals, error: outcome.error }

@@ -66,7 +66,14 @@ pub struct Ran {
 
 pub fn run_with(program: &Program, seed: u64, tie_order: TieOrder) -> Ran {
     let capture = Capture::default();
-    let config = RunConfig { seed, horizon: None, tie_order, output: Box::new(capture.clone()), trace: false };
+    let config = RunConfig {
+        seed,
+        horizon: None,
+        tie_order,
+        output: Box::new(capture.clone()),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+    };
     let outcome = run(program, config);
     Ran { outcome, output: capture.text() }
 }
