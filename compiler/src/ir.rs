@@ -195,6 +195,13 @@ pub enum Inst {
         period: Temp,
         span: Span,
     },
+    /// Fails with an `every` error unless `due > last`: the next start of
+    /// an `every` must lie after its previous one.
+    CheckAdvance {
+        due: Temp,
+        last: Temp,
+        span: Span,
+    },
     Now {
         dst: Temp,
     },
@@ -712,6 +719,7 @@ impl Function {
             Inst::CheckMember { index, len, base, span } => {
                 format!("check_member {index} < {len} of object {base} {}", span_text(*span))
             }
+            Inst::CheckAdvance { due, last, span } => format!("check_advance {due} > {last} {}", span_text(*span)),
             Inst::CheckPeriod { period, span } => format!("check_period {period} {}", span_text(*span)),
             Inst::Now { dst } => format!("{dst} = now"),
             Inst::CallFn { func, args, ret, span } => {

@@ -14,6 +14,9 @@ pub const ERROR_EVERY_PERIOD: u32 = 4;
 /// [`crate::Header::stack_left`] ran out: `fn` calls nested too deeply
 /// (runaway recursion).
 pub const ERROR_CALL_DEPTH: u32 = 5;
+/// An `every` whose next start would equal its current one: the period is
+/// below the resolution of time there, so time could never advance.
+pub const ERROR_EVERY_STUCK: u32 = 6;
 
 /// The message for an error code passed to `usim_error`.
 pub fn inline_error_message(code: u32) -> String {
@@ -23,6 +26,9 @@ pub fn inline_error_message(code: u32) -> String {
         ERROR_REMAINDER_BY_ZERO => "remainder by zero: `%` needs a nonzero int on its right",
         ERROR_EVERY_PERIOD => "`every` period must be greater than 0",
         ERROR_CALL_DEPTH => "function calls nested too deeply (is a `fn` recursing without end?)",
+        ERROR_EVERY_STUCK => {
+            "`every` cannot advance: its period is below the resolution of time here, so the next start would equal this one"
+        }
         other => return format!("internal error: unknown runtime error code {other}"),
     };
     message.to_string()

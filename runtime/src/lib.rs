@@ -75,7 +75,7 @@ pub use abi::{
     STEP_SUSPENDED,
 };
 pub use error::{
-    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
+    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD, ERROR_EVERY_STUCK,
     ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
 };
 pub use host::*;

@@ -544,6 +544,11 @@ impl FnGen<'_, '_> {
             }
             Inst::CheckIndex { index, len, span } => self.check_index(*index, *len, None, *span)?,
             Inst::CheckMember { index, len, base, span } => self.check_index(*index, *len, Some(*base), *span)?,
+            Inst::CheckAdvance { due, last, span } => {
+                let (due, last) = (self.get(*due), self.get(*last));
+                let stuck = self.builder.ins().fcmp(FloatCC::UnorderedOrLessThanOrEqual, due, last);
+                self.fail_if(stuck, error_code::EVERY_STUCK, *span)?;
+            }
             Inst::CheckPeriod { period, span } => {
                 let p = self.get(*period);
                 let zero = self.builder.ins().f64const(0.0);

@@ -233,13 +233,25 @@ impl FnLowerer<'_> {
         let count_slot = self.hidden("every count", 1);
         let zero = self.constant(Const::Int(0));
         self.emit(Inst::Store { place: count_slot, src: zero });
+        // The start of the latest iteration, as computed.
+        let last_slot = self.hidden("every last start", 1);
+        self.emit(Inst::Store { place: last_slot, src: now });
         let head = self.new_block();
+        let later = self.new_block();
+        let body_block = self.new_block();
         let latch = self.new_block();
         let exit = self.new_block();
         self.terminate(Terminator::Jump(head));
         self.switch_to(head);
+        // Iteration 0 starts at once (and `0 * inf` would be NaN).
+        let k = self.load(count_slot, Scalar::Int);
+        let zero = self.constant(Const::Int(0));
+        let first = self.binary(BinOp::ICmp(Cmp::Eq), k, zero, Scalar::Bool, span);
+        self.terminate(Terminator::Branch { cond: first, then: body_block, otherwise: later });
+        self.switch_to(later);
         // Iteration k starts at t0 + k * period, a product rather than a running
-        // sum, so no rounding error accumulates.
+        // sum, so no rounding error accumulates. A start equal to the last one
+        // (a period below the resolution of time) could never let time advance.
         let t0 = self.load(start_slot, Scalar::Float);
         let k = self.load(count_slot, Scalar::Int);
         let kf = self.temp(Scalar::Float);
@@ -247,7 +259,12 @@ impl FnLowerer<'_> {
         let p = self.load(period_slot, Scalar::Float);
         let offset = self.binary(BinOp::FMul, kf, p, Scalar::Float, span);
         let due = self.binary(BinOp::FAdd, t0, offset, Scalar::Float, span);
+        let last = self.load(last_slot, Scalar::Float);
+        self.emit(Inst::CheckAdvance { due, last, span });
+        self.emit(Inst::Store { place: last_slot, src: due });
         self.wait(WaitOp::Until { time: due });
+        self.terminate(Terminator::Jump(body_block));
+        self.switch_to(body_block);
         self.loop_body(body, exit, latch);
         self.switch_to(latch);
         self.increment(count_slot, BinOp::IAdd, span);
