@@ -103,7 +103,8 @@ pub struct RunArgs {
 
 fn parse_time(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(t) if t >= 0.0 && t.is_finite() => Ok(t),
+        // `-0` is 0: a report never says the run ended at time -0.
+        Ok(t) if t >= 0.0 && t.is_finite() => Ok(t + 0.0),
         Ok(t) if t.is_finite() => Err("a time must be a number >= 0".into()),
         Ok(_) => Err("a time must be a finite number (leave `--until` out for no horizon)".into()),
         Err(_) => Err(format!("`{text}` is not a number")),

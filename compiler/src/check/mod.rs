@@ -413,7 +413,12 @@ impl<'m> Checker<'m> {
             };
             self.program.params.push(ParamDef { name: name.name.clone(), ty, value });
         }
+        let mut seen: Vec<&str> = Vec::new();
         for (name, text) in overrides {
+            if seen.contains(&name.as_str()) {
+                return Some(OverrideError(format!("--set {name} is given twice; give each param once")));
+            }
+            seen.push(name);
             let Some(param) = self.program.params.iter_mut().find(|p| &p.name == name) else {
                 let known: Vec<&str> = self.program.params.iter().map(|p| p.name.as_str()).collect();
                 let list = if known.is_empty() {
@@ -424,25 +429,24 @@ impl<'m> Checker<'m> {
                 return Some(OverrideError(format!("--set {name}: the model has no param `{name}`; {list}")));
             };
             let text = text.trim();
-            let parsed = match param.ty {
-                Type::Int => text.replace('_', "").parse::<i64>().ok().map(Value::Int),
-                Type::Float => text.replace('_', "").parse::<f64>().ok().map(Value::Float),
-                Type::Bool => match text {
-                    "true" => Some(Value::Bool(true)),
-                    "false" => Some(Value::Bool(false)),
-                    _ => None,
-                },
+            let parsed = match (param.ty.clone(), set_literal(text)) {
+                (Type::Int, Some(Value::Int(v))) => Some(Value::Int(v)),
+                (Type::Float, Some(Value::Int(v))) => Some(Value::Float(v as f64)),
+                (Type::Float, Some(Value::Float(v))) => Some(Value::Float(v)),
+                (Type::Bool, Some(Value::Bool(v))) => Some(Value::Bool(v)),
                 _ => None,
             };
             match parsed {
                 Some(v) => param.value = v,
                 None => {
-                    let ty = match param.ty {
-                        Type::Int => "an int",
-                        Type::Float => "a float",
-                        _ => "a bool (true or false)",
+                    let (ty, like) = match param.ty {
+                        Type::Int => ("an int", "like 10, -3 or 1_000"),
+                        Type::Float => ("a float", "like 2.5, 1e-3 or 10; not inf or nan"),
+                        _ => ("a bool", "true or false"),
                     };
-                    return Some(OverrideError(format!("--set {name}={text}: `{name}` is {ty}")));
+                    return Some(OverrideError(format!(
+                        "--set {name}={text}: `{name}` is {ty}; give a literal as a model would write it ({like})"
+                    )));
                 }
             }
         }
@@ -836,6 +840,40 @@ impl ConstEnv for Checker<'_> {
 }
 
 /// A `param` value: a literal, possibly negated.
+/// The value of a `--set` text, which must be exactly a literal as a model
+/// would write it: `12`, `1_000`, `-3`, `2.5`, `1e-3`, `true`. Not `inf`,
+/// `nan`, `_1`, `.5`, or a float too large to be finite (`1e999`).
+fn set_literal(text: &str) -> Option<Value> {
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let digits = |s: &str| s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let plain = text.replace('_', "");
+    if digits(body) {
+        return plain.parse::<i64>().ok().map(Value::Int);
+    }
+    // digits ("." digit (digit | "_")* exponent? | exponent)
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && fraction.starts_with(|c: char| c.is_ascii_digit()) && digits(fraction),
+        None => digits(mantissa) && exponent.is_some(),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    if !(mantissa_ok && exponent_ok) {
+        return None;
+    }
+    plain.parse::<f64>().ok().filter(|v| v.is_finite()).map(Value::Float)
+}
+
 fn literal_value(expr: &Expr<()>) -> Option<Value> {
     match &expr.kind {
         ExprKind::Int(v) => Some(Value::Int(*v)),
