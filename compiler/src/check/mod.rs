@@ -97,13 +97,154 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
     }
 }
 
-/// Suggests the closest of `candidates` to a misspelt `name`.
+/// Names longer than this many characters get no suggestion.
+const SUGGEST_MAX_LEN: usize = 64;
+
+/// Suggests the closest of `candidates` to a misspelt `name`: the one at the
+/// smallest edit distance (a character inserted, deleted or replaced, or two
+/// neighbours swapped), which must be at most 2 or a third of the name's
+/// length, and less than the longer of the two lengths. Ties go to the
+/// alphabetically first, so the order of `candidates` does not matter.
+///
+/// The work per candidate is bounded, so a lookup costs about as much as
+/// listing the candidates: a candidate whose length differs by more than the
+/// bound, or (for ASCII names) with more letters than the bound that the name
+/// lacks, is skipped after a glance; the distance itself is computed in a band
+/// of the bound's width and given up as soon as it exceeds the bound, which
+/// tightens to the best distance found so far.
 pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d > 0 && *d <= 2.max(name.len() / 3) && *d < c.len().max(name.len()))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    let wanted: Vec<char> = name.chars().take(SUGGEST_MAX_LEN + 1).collect();
+    let n = wanted.len();
+    if n == 0 || n > SUGGEST_MAX_LEN {
+        return None;
+    }
+    let ascii = name.is_ascii();
+    // For an ASCII name: which letters it has, and how many of each.
+    let (mut letters, mut counts) = (0u128, [0i16; 128]);
+    if ascii {
+        for &b in name.as_bytes() {
+            letters |= 1u128 << b;
+            counts[usize::from(b)] += 1;
+        }
+    }
+    let mut rows: [Vec<usize>; 3] = Default::default();
+    let mut chars: Vec<char> = Vec::new();
+    let mut best: Option<(usize, &'a str)> = None;
+    for c in candidates {
+        let bound = best.map_or(2.max(n / 3), |(d, _)| d);
+        let bytes = c.as_bytes();
+        // A character is 1 to 4 bytes.
+        if bytes.len() + bound < n || bytes.len() > 4 * (n + bound) {
+            continue;
+        }
+        let d = match ascii.then(|| foreign_letters(letters, bytes, bound)).flatten() {
+            Some(foreign) if foreign > bound => continue,
+            Some(_) => {
+                // The distance must also be below the longer length.
+                let bound = bound.min(bytes.len().max(n) - 1);
+                if bytes.len().abs_diff(n) > bound || unmatched_letters(&mut counts, n, bytes) > bound {
+                    continue;
+                }
+                osa_within(name.as_bytes(), bytes, bound, &mut rows)
+            }
+            None => {
+                chars.clear();
+                chars.extend(c.chars());
+                let bound = bound.min(chars.len().max(n) - 1);
+                osa_within(&wanted, &chars, bound, &mut rows)
+            }
+        };
+        if let Some(d) = d.filter(|&d| d > 0) {
+            if best.is_none_or(|b| (d, c) < b) {
+                best = Some((d, c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// How many letters of an ASCII `candidate` are not letters of the name (the
+/// set `letters`), counting up to `bound + 1`; `None` if the candidate is not
+/// ASCII. Each needs an edit, so this is a lower bound of the distance.
+fn foreign_letters(letters: u128, candidate: &[u8], bound: usize) -> Option<usize> {
+    let mut foreign = 0;
+    for &b in candidate {
+        if b >= 128 {
+            return None;
+        }
+        if letters & (1u128 << b) == 0 {
+            foreign += 1;
+            if foreign > bound {
+                break;
+            }
+        }
+    }
+    Some(foreign)
+}
+
+/// Of two ASCII words, the name (of `n` letters, counted in `counts`) and
+/// `candidate`: the larger of the number of the candidate's letters left over
+/// when each is matched with an equal letter of the name, and the number of
+/// the name's left over. An edit changes at most one letter on each side and a
+/// swap none, so this is a lower bound of the distance. `counts` is restored.
+fn unmatched_letters(counts: &mut [i16; 128], n: usize, candidate: &[u8]) -> usize {
+    let mut extra = 0;
+    for &b in candidate {
+        let count = &mut counts[usize::from(b)];
+        extra += usize::from(*count <= 0);
+        *count -= 1;
+    }
+    for &b in candidate {
+        counts[usize::from(b)] += 1;
+    }
+    extra.max(n - (candidate.len() - extra))
+}
+
+/// The edit distance of `a` and `b` with swaps of neighbours (optimal string
+/// alignment) if it is at most `bound`, else `None`. Only cells within `bound`
+/// of the diagonal are computed (the others exceed it), and the computation
+/// stops at the first row whose cells all exceed `bound`: a row's minimum
+/// never decreases. `rows` is scratch space.
+fn osa_within<T: PartialEq>(a: &[T], b: &[T], bound: usize, rows: &mut [Vec<usize>; 3]) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > bound {
+        return None;
+    }
+    let far = bound + 1;
+    let width = b.len() + 1;
+    let [before, prev, cur] = rows;
+    for row in [&mut *before, &mut *prev, &mut *cur] {
+        row.clear();
+        row.resize(width, far);
+    }
+    for (j, cell) in prev.iter_mut().enumerate().take(far.min(width)) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(bound).max(1);
+        let hi = (i + bound).min(b.len());
+        cur[lo - 1] = if lo == 1 { i } else { far };
+        if hi + 1 < width {
+            cur[hi + 1] = far;
+        }
+        let mut row_min = cur[lo - 1];
+        for j in lo..=hi {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            let d = d.min(far);
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > bound {
+            return None;
+        }
+        std::mem::swap(before, prev);
+        std::mem::swap(prev, cur);
+    }
+    let d = prev[b.len()];
+    (d <= bound).then_some(d)
 }
 
 impl<'m> Checker<'m> {
@@ -849,7 +990,8 @@ fn set_literal(text: &str) -> Option<Value> {
         "false" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let digits = |s: &str| s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_digit() || c == '_');
+    let digits =
+        |s: &str| s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_digit() || c == '_');
     let body = text.strip_prefix('-').unwrap_or(text);
     let plain = text.replace('_', "");
     if digits(body) {
@@ -861,7 +1003,9 @@ fn set_literal(text: &str) -> Option<Value> {
         None => (body, None),
     };
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((whole, fraction)) => digits(whole) && fraction.starts_with(|c: char| c.is_ascii_digit()) && digits(fraction),
+        Some((whole, fraction)) => {
+            digits(whole) && fraction.starts_with(|c: char| c.is_ascii_digit()) && digits(fraction)
+        }
         None => digits(mantissa) && exponent.is_some(),
     };
     let exponent_ok = exponent.is_none_or(|e| {
@@ -1031,4 +1175,78 @@ fn arity_error(name: &str, expected: usize, found: usize, span: Span) -> Diagnos
         span,
     )
     .with_label(format!("{found} argument{}", plural(found)))
+}
+
+#[cfg(test)]
+mod closest_tests {
+    use super::closest;
+
+    /// The rule of `closest`, computed plainly: every candidate's full distance.
+    fn reference<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let n = name.chars().count();
+        if n == 0 || n > super::SUGGEST_MAX_LEN {
+            return None;
+        }
+        candidates
+            .iter()
+            .map(|&c| (strsim::osa_distance(name, c), c))
+            .filter(|&(d, c)| d > 0 && d <= 2.max(n / 3) && d < c.chars().count().max(n))
+            .min()
+            .map(|(_, c)| c)
+    }
+
+    #[test]
+    fn suggests_the_nearest_name() {
+        let names = ["count", "counter", "amount", "mount"];
+        assert_eq!(closest("cuont", names.into_iter()), Some("count"));
+        assert_eq!(closest("counterr", names.into_iter()), Some("counter"));
+        assert_eq!(closest("zzzzz", names.into_iter()), None);
+        assert_eq!(closest("count", names.into_iter()), Some("mount"));
+        assert_eq!(closest("a", ["b"].into_iter()), None);
+        assert_eq!(closest("flaot", ["int", "float", "bool"].into_iter()), Some("float"));
+        assert_eq!(closest("tmé", ["tém", "x"].into_iter()), Some("tém"));
+    }
+
+    #[test]
+    fn ties_go_to_the_alphabetically_first_in_any_order() {
+        assert_eq!(closest("ab", ["xb", "ay"].into_iter()), Some("ay"));
+        assert_eq!(closest("ab", ["ay", "xb"].into_iter()), Some("ay"));
+    }
+
+    #[test]
+    fn agrees_with_the_plain_computation() {
+        // A small LCG over a small alphabet, so near misses are common.
+        let mut state: u64 = 7;
+        let mut next = |k: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % k
+        };
+        let alphabet = ['a', 'b', 'c', '_', 'é'];
+        let word = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
+            (0..len).map(|_| alphabet[next(5) as usize]).collect()
+        };
+        for _ in 0..3_000 {
+            let len = 1 + next(12);
+            let name = word(len, &mut next);
+            let candidates: Vec<String> = (0..next(8))
+                .map(|_| {
+                    let len = next(14);
+                    word(len, &mut next)
+                })
+                .collect();
+            let candidates: Vec<&str> = candidates.iter().map(String::as_str).collect();
+            assert_eq!(
+                closest(&name, candidates.iter().copied()),
+                reference(&name, &candidates),
+                "{name} {candidates:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn long_names_get_no_suggestion() {
+        let long = "x".repeat(1_000_000);
+        assert_eq!(closest(&long, [long.as_str(), "x"].into_iter()), None);
+        assert_eq!(closest("x", [long.as_str()].into_iter()), None);
+    }
 }
