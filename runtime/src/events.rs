@@ -48,21 +48,26 @@ const _: () = assert!(std::mem::size_of::<Timed>() == 24);
 /// that are emptied often are small.
 const KEEP_CAPACITY: usize = 1024;
 
-/// Appends `item` to `vec`, unless `vec` is full and cannot grow.
+/// Appends `item` to `vec`; a full `vec` grows fallibly, and if it cannot,
+/// `item` is dropped and `lost` set.
 #[inline(always)]
-fn try_push<T>(vec: &mut Vec<T>, item: T) -> bool {
-    if vec.len() == vec.capacity() && !grow(vec) {
-        return false;
+fn push_or_lose<T>(vec: &mut Vec<T>, item: T, lost: &mut bool) {
+    if vec.len() == vec.capacity() {
+        push_growing(vec, item, lost);
+    } else {
+        vec.push(item);
     }
-    vec.push(item);
-    true
 }
 
-/// Makes room for one more entry (amortized: doubling); false if memory ran out.
+/// [`push_or_lose`] into a full `vec`: grows it (amortized: doubling) first.
 #[cold]
 #[inline(never)]
-fn grow<T>(vec: &mut Vec<T>) -> bool {
-    vec.try_reserve(1).is_ok()
+fn push_growing<T>(vec: &mut Vec<T>, item: T, lost: &mut bool) {
+    if vec.try_reserve(1).is_ok() {
+        vec.push(item);
+    } else {
+        *lost = true;
+    }
 }
 
 /// A radix heap of wake-ups keyed by the bit pattern of their (non-negative)
@@ -93,7 +98,9 @@ struct RadixHeap {
     buckets: [Vec<Timed>; 64],
     /// Bit `b` is set exactly when `buckets[b]` is not empty.
     occupied: u64,
-    /// A container could not grow and an entry was dropped.
+    /// A container could not grow and an entry was dropped. The heap is
+    /// not popped again then (its occupancy bits may be off): the queue
+    /// answers [`Next::Halted`].
     lost: bool,
 }
 
@@ -123,30 +130,14 @@ impl RadixHeap {
 
     /// Appends `timed`, whose key is at least `last`, to its place; if its
     /// container cannot grow, drops it and sets `lost`.
-    #[inline]
+    #[inline(always)]
     fn place(&mut self, timed: Timed) {
-        let placed = match timed.time_bits ^ self.last {
-            0 => try_push(&mut self.equal, timed.wakeup),
+        match timed.time_bits ^ self.last {
+            0 => push_or_lose(&mut self.equal, timed.wakeup, &mut self.lost),
             diff => {
                 let bucket = (63 - diff.leading_zeros()) as usize & 63;
+                push_or_lose(&mut self.buckets[bucket], timed, &mut self.lost);
                 self.occupied |= 1 << bucket;
-                try_push(&mut self.buckets[bucket], timed)
-            }
-        };
-        if !placed {
-            self.lose();
-        }
-    }
-
-    /// An entry was dropped for want of memory. The buckets' occupancy is
-    /// set again from their contents (a failed push may have marked an empty one).
-    #[cold]
-    fn lose(&mut self) {
-        self.lost = true;
-        self.occupied = 0;
-        for (index, bucket) in self.buckets.iter().enumerate() {
-            if !bucket.is_empty() {
-                self.occupied |= 1 << index;
             }
         }
     }
@@ -233,21 +224,17 @@ impl RadixHeap {
         let mut occupied = self.occupied & !(1 << index);
         let last = bucket.iter().map(|timed| timed.time_bits).min().unwrap_or(self.last);
         self.last = last;
-        let mut placed = true;
         for &timed in &bucket {
-            placed &= match timed.time_bits ^ last {
-                0 => try_push(&mut self.equal, timed.wakeup),
+            match timed.time_bits ^ last {
+                0 => push_or_lose(&mut self.equal, timed.wakeup, &mut self.lost),
                 diff => {
                     let below = (63 - diff.leading_zeros()) as usize & 63;
+                    push_or_lose(&mut self.buckets[below], timed, &mut self.lost);
                     occupied |= 1 << below;
-                    try_push(&mut self.buckets[below], timed)
                 }
-            };
+            }
         }
         self.occupied = occupied;
-        if !placed {
-            self.lose();
-        }
         if bucket.capacity() <= KEEP_CAPACITY {
             bucket.clear();
             self.buckets[index] = bucket; // keep the allocation
@@ -297,8 +284,8 @@ pub(crate) enum Next {
     /// The next wake-up lies after the horizon.
     PastHorizon,
     /// The queue was halted: the runtime recorded an error outside a step,
-    /// or a wake-up was dropped because the queue could not grow
-    /// ([`EventQueue::out_of_memory`]). Nothing more runs.
+    /// or a wake-up was dropped because the queue could not grow. Nothing
+    /// more runs.
     Halted,
 }
 
@@ -312,8 +299,6 @@ pub(crate) struct EventQueue {
     shuffle: Option<Xoshiro256PlusPlus>,
     /// Set by [`Self::halt`] and when a wake-up was dropped.
     halted: bool,
-    /// The ready queue could not grow and a wake-up was dropped.
-    ready_lost: bool,
     /// Random tie order or halted: [`Self::next`] takes its slow path, so
     /// the common path tests one flag for both.
     slow: bool,
@@ -323,15 +308,7 @@ impl EventQueue {
     /// A queue at time 0; `shuffle` selects random tie order.
     pub fn new(shuffle: Option<Xoshiro256PlusPlus>) -> Self {
         let slow = shuffle.is_some();
-        EventQueue {
-            now: 0.0,
-            future: RadixHeap::new(),
-            ready: VecDeque::new(),
-            shuffle,
-            halted: false,
-            ready_lost: false,
-            slow,
-        }
+        EventQueue { now: 0.0, future: RadixHeap::new(), ready: VecDeque::new(), shuffle, halted: false, slow }
     }
 
     pub fn now(&self) -> f64 {
@@ -344,11 +321,6 @@ impl EventQueue {
         self.slow = true;
     }
 
-    /// Whether a wake-up was dropped because the queue could not grow.
-    pub fn out_of_memory(&self) -> bool {
-        self.future.lost || self.ready_lost
-    }
-
     /// Wake-ups waiting in the queue (stale ones included).
     pub fn pending(&self) -> usize {
         let future: usize = self.future.buckets.iter().map(Vec::len).sum();
@@ -356,22 +328,25 @@ impl EventQueue {
     }
 
     /// Schedules `wakeup` now, after everything already due now.
+    ///
+    /// The ready queue grows infallibly, keeping this path free of checks: it
+    /// holds at most one current wake-up per live process (a process is
+    /// woken again only after it ran), which the limit on live processes
+    /// bounds at 16 bytes each, far below the process table, plus the stale
+    /// wake-ups of processes cancelled before they ran, which only a step
+    /// that never yields (`loop { cancel spawn p() }`) piles up without end.
+    /// The heap is different: a withdrawn timer stays in it until its time.
     #[inline]
     pub fn schedule_now(&mut self, wakeup: Wakeup) {
-        if self.ready.len() == self.ready.capacity() && !self.grow_ready(1) {
-            return;
-        }
         self.ready.push_back(wakeup);
     }
 
     /// Makes room for `more` ready wake-ups; false, halting, if memory ran out.
     #[cold]
-    #[inline(never)]
     fn grow_ready(&mut self, more: usize) -> bool {
         if self.ready.try_reserve(more).is_ok() {
             return true;
         }
-        self.ready_lost = true;
         self.halt();
         false
     }
@@ -413,10 +388,7 @@ impl EventQueue {
                 self.now = f64::from_bits(time_bits);
                 Next::Due(wakeup)
             }
-            Err(Next::Halted) => {
-                self.halt();
-                Next::Halted
-            }
+            // `Next::Halted` when a refill could not grow; nothing is popped after it.
             Err(next) => next,
         }
     }

@@ -24,15 +24,18 @@ impl Frame {
         Some(Frame { slots: NonNull::from(Box::leak(slots.into_boxed_slice())) })
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.slots.len()
     }
 
     /// The address generated code gets; it never changes.
+    #[inline]
     pub fn as_mut_ptr(&self) -> *mut u64 {
         self.slots.as_ptr().cast()
     }
 
+    #[inline]
     pub fn read(&self, index: usize) -> u64 {
         assert!(index < self.len(), "frame slot {index} of {}", self.len());
         // SAFETY: `index` is in bounds of the live allocation this frame owns;
@@ -40,6 +43,7 @@ impl Frame {
         unsafe { self.as_mut_ptr().add(index).read() }
     }
 
+    #[inline]
     pub fn write(&mut self, index: usize, value: u64) {
         assert!(index < self.len(), "frame slot {index} of {}", self.len());
         // SAFETY: as in `read`; `&mut self` means no other Rust reference to

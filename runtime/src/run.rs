@@ -168,9 +168,7 @@ impl Runtime {
                 Next::Empty => return End::Exhausted,
                 Next::PastHorizon => return End::Horizon,
                 Next::Halted => {
-                    if self.error.is_none() {
-                        self.queue_out_of_memory(crate::abi::NO_SPAN);
-                    }
+                    self.queue_halted();
                     return End::Failed;
                 }
             };

@@ -178,11 +178,16 @@ impl Runtime {
         self.procs.slot_count()
     }
 
-    /// Records that the event queue dropped a wake-up for want of memory.
+    /// The event queue halted: after an error, or (with none recorded)
+    /// because it dropped a wake-up for want of memory.
     #[cold]
-    pub(crate) fn queue_out_of_memory(&mut self, span: i64) {
-        let pending = self.queue.pending();
-        self.raise(format!("out of memory: the event queue cannot hold more than {pending} wake-ups"), span);
+    #[inline(never)]
+    pub(crate) fn queue_halted(&mut self) {
+        if self.error.is_none() {
+            self.current = None;
+            let pending = self.queue.pending();
+            self.raise(format!("out of memory: the event queue cannot hold more than {pending} wake-ups"), NO_SPAN);
+        }
     }
 
     /// Records an error in the runtime's contract with generated code.
