@@ -75,8 +75,8 @@ pub use abi::{
     STEP_SUSPENDED,
 };
 pub use error::{
-    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD, ERROR_EVERY_STUCK,
-    ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
+    inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
+    ERROR_EVERY_STUCK, ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
 };
 pub use host::*;
 pub use host_abi::{AbiType, HostFn};
