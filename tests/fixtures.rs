@@ -453,11 +453,11 @@ mod generated {
         random_bytes => pseudo_random_bytes(4096, 0x9E37_79B9_7F4A_7C15);
         empty_file => Vec::<u8>::new();
         parens_10k_deep => in_main(&format!("    let x = {}1{}\n    print(\"{{x}}\")", "(".repeat(10_000), ")".repeat(10_000)));
-        sum_100k_terms => in_main(&format!("    let x = {}1\n    print(\"{{x}}\")", "1 + ".repeat(99_999)));
+        sum_200k_terms => in_main(&format!("    let x = {}1\n    print(\"{{x}}\")", "1 + ".repeat(199_999)));
         if_5k_deep => in_main(&format!("{}print(\"deep\")\n{}", "if true {\n".repeat(5_000), "}\n".repeat(5_000)));
         block_comments_10k_deep => format!("{}\nrun main()\n", "/*".repeat(10_000)).into_bytes();
         array_literal_10k_deep => format!("var a: int = {}0{}\nrun main()\n", "[".repeat(10_000), "]".repeat(10_000)).into_bytes();
-        negation_10k_deep => in_main(&format!("    let x = {}1\n    print(\"{{x}}\")", "-".repeat(10_000)));
-        else_if_5k_long => else_if_chain(5_000);
+        negation_200k_deep => in_main(&format!("    let x = {}1\n    print(\"{{x}}\")", "-".repeat(200_000)));
+        else_if_120k_long => else_if_chain(120_000);
     }
 }

@@ -2,6 +2,13 @@
 //!
 //! The builder checks what the grammar cannot: literal ranges, chained
 //! comparisons and the depth of the tree, which later passes walk recursively.
+//!
+//! The builder recurses only where the grammar does, once per bracket level
+//! (bounded by the pre-scan); chains (operators, postfixes, `else if` links,
+//! statements, arguments) are built in loops. The depth of the tree is
+//! counted as it grows, from the item down through every block, `else if`
+//! link and expression node, and building stops at the node that would pass
+//! [`MAX_TREE_DEPTH`], with that node's operator or keyword as the place.
 
 use pest::iterators::{Pair, Pairs};
 
@@ -15,7 +22,8 @@ type P<'i> = Pair<'i, Rule>;
 
 /// Why building stopped early.
 pub(super) enum Stop {
-    /// The tree would be deeper than [`MAX_TREE_DEPTH`].
+    /// The tree would be deeper than [`MAX_TREE_DEPTH`]: the token of the
+    /// node that would be one level too many.
     TooDeep(Span),
     /// The pairs did not have the shape the grammar promises (a bug).
     Shape(Span),
@@ -23,10 +31,17 @@ pub(super) enum Stop {
 
 type Built<T> = Result<T, Stop>;
 
-/// An expression with the depth of its tree, so depth is checked as it grows.
+/// An expression with the depth of its tree (a leaf is 1), so depth is
+/// checked as it grows.
 struct Node {
     expr: Expr<()>,
     depth: usize,
+}
+
+/// The first character of a span that starts with an ASCII token (a bracket,
+/// a name, a digit, `.`).
+fn first_char(span: Span) -> Span {
+    Span { start: span.start, end: span.start + 1 }
 }
 
 fn span_of(pair: &P<'_>) -> Span {
@@ -147,7 +162,8 @@ impl<'i> Kids<'i> {
 
 pub(super) struct Builder {
     pub(super) diags: Vec<Diagnostic>,
-    /// How many blocks and `else if` links enclose the statement being built.
+    /// How many blocks and `else if` links enclose the statement being built:
+    /// the depth at which its expressions start.
     stmt_depth: usize,
 }
 
@@ -323,7 +339,7 @@ impl Builder {
 
     fn block(&mut self, pair: P<'_>) -> Built<Block<()>> {
         let span = span_of(&pair);
-        self.enter(span)?;
+        self.enter(first_char(span))?;
         let mut stmts = Vec::new();
         for stmt in pair.into_inner().filter(|p| p.as_rule() == Rule::stmt) {
             stmts.push(self.stmt(stmt)?);
@@ -332,11 +348,12 @@ impl Builder {
         Ok(Block { stmts, span })
     }
 
-    /// Goes one level deeper in the statement tree, within the limit.
-    fn enter(&mut self, span: Span) -> Built<()> {
+    /// Goes one level deeper in the statement tree, within the limit; `at`
+    /// is the token that opens the level.
+    fn enter(&mut self, at: Span) -> Built<()> {
         self.stmt_depth += 1;
         if self.stmt_depth > MAX_TREE_DEPTH {
-            return Err(Stop::TooDeep(span));
+            return Err(Stop::TooDeep(at));
         }
         Ok(())
     }
@@ -441,13 +458,11 @@ impl Builder {
         while let Some(link) = kids.take(Rule::else_if) {
             let mut parts = Kids::of(link);
             // The `if` of this link starts after `else`.
-            let start = parts
-                .pairs
-                .clone()
-                .find(|p| p.as_rule() == Rule::kw_if)
-                .map(|p| p.as_span().start())
-                .unwrap_or(parts.parent.start as usize);
-            self.enter(parts.parent)?;
+            let keyword = |rule: Rule| parts.pairs.clone().find(|p| p.as_rule() == rule).map(|p| span_of(&p));
+            let if_span = keyword(Rule::kw_if).unwrap_or(parts.parent);
+            let else_span = keyword(Rule::kw_else).unwrap_or(if_span);
+            let start = if_span.start as usize;
+            self.enter(else_span.to(if_span))?;
             let link_cond = self.expr(parts.next()?)?;
             let link_then = self.block(parts.expect(Rule::block)?)?;
             links.push((start, link_cond, link_then));
@@ -601,11 +616,13 @@ impl Builder {
         }
     }
 
-    /// Wraps a new node around children, checking the depth.
-    fn make(&self, kind: ExprKind<()>, span: Span, child_depth: usize) -> Built<Node> {
+    /// Wraps a new node around children, checking the depth of the tree
+    /// (the enclosing blocks included); `at` is the node's operator or first
+    /// token, where an error points.
+    fn make(&self, kind: ExprKind<()>, span: Span, child_depth: usize, at: Span) -> Built<Node> {
         let depth = child_depth + 1;
-        if depth > MAX_TREE_DEPTH {
-            return Err(Stop::TooDeep(span));
+        if self.stmt_depth + depth > MAX_TREE_DEPTH {
+            return Err(Stop::TooDeep(at));
         }
         Ok(Node { expr: expr_of(kind, span), depth })
     }
@@ -615,7 +632,7 @@ impl Builder {
     fn binary_chain(&mut self, pair: P<'_>) -> Built<Node> {
         let mut prefixes: Vec<(bool, usize)> = Vec::new(); // (is_await, start)
         let mut operands: Vec<Node> = Vec::new();
-        let mut ops: Vec<BinOp> = Vec::new();
+        let mut ops: Vec<(BinOp, Span)> = Vec::new();
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::prefix_op => {
@@ -625,13 +642,13 @@ impl Builder {
                 Rule::infix_op => {
                     let op = binop(child.as_str()).ok_or(Stop::Shape(span_of(&child)))?;
                     while let Some(&top) = ops.last() {
-                        if precedence(top) < precedence(op) {
+                        if precedence(top.0) < precedence(op) {
                             break;
                         }
                         ops.pop();
                         self.reduce(&mut operands, top)?;
                     }
-                    ops.push(op);
+                    ops.push((op, span_of(&child)));
                 }
                 _ => operands.push(self.node(child)?),
             }
@@ -642,15 +659,16 @@ impl Builder {
         let mut node = operands.pop().ok_or(Stop::Shape(Span::new(0, 0)))?;
         while let Some((is_await, start)) = prefixes.pop() {
             let span = Span::new(start, node.expr.span.end as usize);
+            let keyword = Span::new(start, start + if is_await { "await".len() } else { "spawn".len() });
             let inner = Box::new(node.expr);
             let kind = if is_await { ExprKind::Await(inner) } else { ExprKind::Spawn(inner) };
-            node = self.make(kind, span, node.depth)?;
+            node = self.make(kind, span, node.depth, keyword)?;
         }
         Ok(node)
     }
 
-    /// Pops two operands and pushes `lhs op rhs`.
-    fn reduce(&mut self, operands: &mut Vec<Node>, op: BinOp) -> Built<()> {
+    /// Pops two operands and pushes `lhs op rhs`; `op_span` is the operator's.
+    fn reduce(&mut self, operands: &mut Vec<Node>, (op, op_span): (BinOp, Span)) -> Built<()> {
         let rhs = operands.pop().ok_or(Stop::Shape(Span::new(0, 0)))?;
         let lhs = operands.pop().ok_or(Stop::Shape(rhs.expr.span))?;
         let span = lhs.expr.span.to(rhs.expr.span);
@@ -664,7 +682,7 @@ impl Builder {
             }
         }
         let depth = lhs.depth.max(rhs.depth);
-        operands.push(self.make(ExprKind::Binary(op, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth)?);
+        operands.push(self.make(ExprKind::Binary(op, Box::new(lhs.expr), Box::new(rhs.expr)), span, depth, op_span)?);
         Ok(())
     }
 
@@ -685,13 +703,17 @@ impl Builder {
         let mut node = match (ops.last(), min_int_literal(&operand)) {
             (Some(&(UnOp::Neg, start)), Some(end)) => {
                 ops.pop();
+                if self.stmt_depth + 1 > MAX_TREE_DEPTH {
+                    return Err(Stop::TooDeep(Span::new(start, start + 1)));
+                }
                 Node { expr: expr_of(ExprKind::Int(i64::MIN), Span::new(start, end)), depth: 1 }
             }
             _ => self.node(operand)?,
         };
         while let Some((op, start)) = ops.pop() {
             let span = Span::new(start, node.expr.span.end as usize);
-            node = self.make(ExprKind::Unary(op, Box::new(node.expr)), span, node.depth)?;
+            node =
+                self.make(ExprKind::Unary(op, Box::new(node.expr)), span, node.depth, Span::new(start, start + 1))?;
         }
         Ok(node)
     }
@@ -703,6 +725,7 @@ impl Builder {
         for op in children {
             let op = Kids::of(op).next()?;
             let span = node.expr.span.to(span_of(&op));
+            let at = first_char(span_of(&op));
             let receiver = Box::new(node.expr);
             let rule = op.as_rule();
             let mut kids = Kids::of(op);
@@ -713,15 +736,15 @@ impl Builder {
                         Some(args) => {
                             let (args, depth) = self.args(args)?;
                             let kind = ExprKind::Method { receiver, name, args };
-                            self.make(kind, span, depth.max(node.depth))?
+                            self.make(kind, span, depth.max(node.depth), at)?
                         }
-                        None => self.make(ExprKind::Field(receiver, name), span, node.depth)?,
+                        None => self.make(ExprKind::Field(receiver, name), span, node.depth, at)?,
                     }
                 }
                 Rule::index => {
-                    let at = self.node(kids.next()?)?;
-                    let depth = at.depth.max(node.depth);
-                    self.make(ExprKind::Index(receiver, Box::new(at.expr)), span, depth)?
+                    let index = self.node(kids.next()?)?;
+                    let depth = index.depth.max(node.depth);
+                    self.make(ExprKind::Index(receiver, Box::new(index.expr)), span, depth, at)?
                 }
                 _ => return Err(Stop::Shape(span)),
             };
@@ -746,6 +769,10 @@ impl Builder {
         let inner = pair.into_inner().next().ok_or(Stop::Shape(span))?;
         let rule = inner.as_rule();
         let text = inner.as_str();
+        let at = first_char(span);
+        if self.stmt_depth + 1 > MAX_TREE_DEPTH {
+            return Err(Stop::TooDeep(at));
+        }
         let leaf = |kind| Ok(Node { expr: expr_of(kind, span), depth: 1 });
         match rule {
             Rule::int_lit => {
@@ -781,11 +808,11 @@ impl Builder {
                 let mut kids = Kids::of(inner);
                 let callee = ident(&kids.expect(Rule::ident)?);
                 let (args, depth) = self.args(kids.expect(Rule::call_args)?)?;
-                self.make(ExprKind::Call { callee, args }, span, depth)
+                self.make(ExprKind::Call { callee, args }, span, depth, at)
             }
             Rule::paren => {
                 let node = self.node(Kids::of(inner).next()?)?;
-                self.make(ExprKind::Paren(Box::new(node.expr)), span, node.depth)
+                self.make(ExprKind::Paren(Box::new(node.expr)), span, node.depth, at)
             }
             Rule::array_lit => {
                 let mut kids = Kids::of(inner);
@@ -795,7 +822,7 @@ impl Builder {
                     let len = self.node(Kids::of(tail).next()?)?;
                     let depth = first.depth.max(len.depth);
                     let kind = ExprKind::ArrayRepeat(Box::new(first.expr), Box::new(len.expr));
-                    self.make(kind, span, depth)
+                    self.make(kind, span, depth, at)
                 } else {
                     let mut depth = first.depth;
                     let mut elems = vec![first.expr];
@@ -804,7 +831,7 @@ impl Builder {
                         depth = depth.max(node.depth);
                         elems.push(node.expr);
                     }
-                    self.make(ExprKind::ArrayLit(elems), span, depth)
+                    self.make(ExprKind::ArrayLit(elems), span, depth, at)
                 }
             }
             Rule::struct_lit => {
@@ -819,7 +846,7 @@ impl Builder {
                     depth = depth.max(value.depth);
                     fields.push((field_name, value.expr));
                 }
-                self.make(ExprKind::StructLit { name, fields }, span, depth)
+                self.make(ExprKind::StructLit { name, fields }, span, depth, at)
             }
             _ => Err(Stop::Shape(span)),
         }

@@ -10,6 +10,8 @@
 //! the tree.
 
 mod build;
+#[cfg(test)]
+mod limit_tests;
 mod limits;
 mod syntax_error;
 #[cfg(test)]
@@ -26,7 +28,7 @@ use crate::span::Span;
 
 use build::{Builder, Stop};
 use limits::scan_brackets;
-use syntax_error::syntax_error;
+use syntax_error::{error_offset, syntax_error, unclosed_comment};
 
 #[derive(Parser)]
 #[grammar = "../../grammar/usim.pest"]
@@ -34,12 +36,23 @@ struct UsimParser;
 
 /// The largest source the parser accepts, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
-/// How deeply `(`, `[`, `{` and block comments may nest. Deeper input would
-/// overflow the recursive-descent parser's stack, so it is refused up front.
-pub const MAX_BRACKET_NESTING: usize = 128;
-/// How deep an expression tree, or a nest of blocks and `else if` links, may
-/// be. Later passes recurse over the tree, so the parser refuses deeper ones.
-pub const MAX_TREE_DEPTH: usize = 1000;
+/// How deeply brackets may nest: `(`, `[`, `{` (blocks, struct literals and
+/// string interpolations), the `<` of `proc<T>` and `/*` comments, all on one
+/// count. The grammar recurses once per level, so deeper input is refused by
+/// a pre-scan before the grammar sees it. A level costs the parser about
+/// 5 KiB of its 64 MiB stack in a release build (20 KiB in a debug build) and
+/// the checker about 3 KiB, so nesting stays far from any stack.
+pub const MAX_NESTING: usize = 256;
+/// How deep the syntax tree may be, counted from the item through every
+/// enclosing block, `else if` link and operator. The grammar and the builder
+/// take chains (`1 + 1 + ...`, `- - x`, `a.b.c`, `else if`) without
+/// recursion, but the tree they build is as deep as the chain, and the
+/// checker, lowering and dropping the tree recurse over it. The checker is
+/// the deepest: about 3.3 KiB of stack per `else if` link or block and
+/// 2.7 KiB per binary operator in a release build, so the compiler thread of
+/// `usimc` (512 MiB) takes about 160,000 levels. This limit leaves a chain of
+/// 100,000 room for the code around it.
+pub const MAX_TREE_DEPTH: usize = 110_000;
 /// The budget of grammar rule calls for one parse. Real models use a few
 /// dozen calls per byte (an 8 MiB model about 350 million); this bounds the
 /// time any input can take to seconds.
@@ -92,30 +105,46 @@ fn parse_on_this_thread(source: &str) -> (Module<()>, Vec<Diagnostic>) {
     }
     let scan = scan_brackets(source);
     if let Some(at) = scan.too_deep {
-        let diag = Diagnostic::error(
-            E_TOO_DEEP,
-            format!("brackets nest too deeply (more than {MAX_BRACKET_NESTING} levels)"),
-            at,
-        )
-        .with_label("this opens one level too many")
-        .with_note("split the expression or the block into smaller pieces");
+        let message = format!("brackets nest too deeply (more than {MAX_NESTING} levels)");
+        let note = format!(
+            "at most {MAX_NESTING} brackets, blocks and `/*` comments can be open at once; \
+             move the inner part into a `fn` or a `let`"
+        );
+        let diag = Diagnostic::error(E_TOO_DEEP, message, at)
+            .with_label(format!("this opens level {}", MAX_NESTING + 1))
+            .with_note(note);
         return (empty(), vec![diag]);
     }
 
     pest::set_call_limit(NonZeroUsize::new(CALL_LIMIT));
     let pairs = match UsimParser::parse(Rule::file, source) {
         Ok(pairs) => pairs,
-        Err(err) => return (empty(), vec![syntax_error(source, &err)]),
+        Err(err) => {
+            // An unclosed `/*` swallows the rest of the file: that, and not
+            // the token the grammar stumbled on, is the error, unless the
+            // grammar failed earlier.
+            let diag = match scan.unclosed_comment {
+                Some(at) if error_offset(&err) >= at => unclosed_comment(at),
+                _ => syntax_error(source, &err),
+            };
+            return (empty(), vec![diag]);
+        }
     };
 
     let mut builder = Builder::new();
     match builder.file(pairs) {
         Ok(items) => (Module { items }, builder.diags),
         Err(Stop::TooDeep(span)) => {
-            let diag =
-                Diagnostic::error(E_TOO_DEEP, format!("nested too deeply (more than {MAX_TREE_DEPTH} levels)"), span)
-                    .with_label("the limit is reached here")
-                    .with_note("split long chains of operators or `else if` into smaller pieces");
+            let diag = Diagnostic::error(
+                E_TOO_DEEP,
+                format!("nested too deeply: the syntax tree is more than {MAX_TREE_DEPTH} levels deep here"),
+                span,
+            )
+            .with_label(format!("level {} starts here", MAX_TREE_DEPTH + 1))
+            .with_note(
+                "every operator of a chain like `1 + 1 + 1 ...` or `- - x`, every `else if` and every block \
+                 is one level; split long chains into several statements",
+            );
             builder.diags.push(diag);
             (empty(), builder.diags)
         }

@@ -11,12 +11,25 @@ use crate::span::Span;
 use super::limits::scan_brackets;
 use super::{Rule, E_SYNTAX, E_TOO_DEEP};
 
-/// Turns pest's error into one diagnostic a modeller can act on.
-pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match err.location {
+/// Where pest's error is, as a byte offset.
+pub(super) fn error_offset(err: &pest::error::Error<Rule>) -> usize {
+    match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((start, _)) => start,
-    };
+    }
+}
+
+/// A `/*` that is never closed: the rest of the file is comment, so the
+/// grammar fails at (or just after) the `/*`. Points at where it opens.
+pub(super) fn unclosed_comment(at: usize) -> Diagnostic {
+    Diagnostic::error(E_SYNTAX, "this comment is never closed", Span::new(at, at + 2))
+        .with_label("the comment opens here and runs to the end of the file")
+        .with_note("a `/*` comment ends at `*/`; comments nest, so every `/*` inside one needs its own `*/`")
+}
+
+/// Turns pest's error into one diagnostic a modeller can act on.
+pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = error_offset(err);
     let found = token_at(source, pos);
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
