@@ -211,10 +211,13 @@ pub enum Inst {
         ret: Ret,
         span: Span,
     },
+    /// Spawns `func`; a spawn over the live-process limit (or out of
+    /// memory) is a runtime error at `span`.
     Spawn {
         dst: Temp,
         func: FuncId,
         args: Vec<Arg>,
+        span: Span,
     },
     /// Reads result slot `index` of an ended process into `dst`.
     JoinResult {
@@ -730,7 +733,7 @@ impl Function {
                 };
                 format!("{ret}call {}({}) {}", name(func), join(args), span_text(*span))
             }
-            Inst::Spawn { dst, func, args } => format!("{dst} = spawn {}({})", name(func), join(args)),
+            Inst::Spawn { dst, func, args, .. } => format!("{dst} = spawn {}({})", name(func), join(args)),
             Inst::JoinResult { dst, handle, index } => format!("{dst} = join_result {handle}, {index}"),
             Inst::JoinResults { dst, handle, len } => format!("copy {dst}, {len} = join_results {handle}"),
             Inst::Cancel { handle } => format!("cancel {handle}"),

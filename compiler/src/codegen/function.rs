@@ -561,7 +561,7 @@ impl FnGen<'_, '_> {
                 self.set(*dst, v);
             }
             Inst::CallFn { func, args, ret, span } => self.call_fn(*func, args, *ret, *span)?,
-            Inst::Spawn { dst, func, args } => {
+            Inst::Spawn { dst, func, args, span } => {
                 let callee = &self.module.functions[func.0 as usize];
                 let buffer = self.spawn_area();
                 let base = self.builder.ins().stack_addr(I64, buffer, 0);
@@ -569,9 +569,12 @@ impl FnGen<'_, '_> {
                 let kind = self.kinds.get(&func.0).copied().unwrap_or(0);
                 let kind = self.iconst(I32, kind as i64);
                 let nargs = self.iconst(I32, callee.param_slots as i64);
+                let span = self.span(*span);
                 let rt = self.rt;
-                let handle = self.call_host("usim_spawn", &[rt, kind, base, nargs])?;
-                let handle = handle.ok_or_else(|| CodegenError("usim_spawn returns nothing".into()))?;
+                let handle = self.call_host("usim_spawn_at", &[rt, kind, base, nargs, span])?;
+                let handle = handle.ok_or_else(|| CodegenError("usim_spawn_at returns nothing".into()))?;
+                // Too many live processes, or out of memory: stop here.
+                self.check_error_flag();
                 self.set(*dst, handle);
             }
             Inst::JoinResult { dst, handle, index } => {

@@ -221,7 +221,7 @@ impl FnLowerer<'_> {
                 };
                 let args = self.args(args);
                 let dst = self.temp(Scalar::Int);
-                self.emit(Inst::Spawn { dst, func: FuncId(*callable), args });
+                self.emit(Inst::Spawn { dst, func: FuncId(*callable), args, span });
                 dst
             }
             ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Field(..) | ExprKind::Index(..) => {
