@@ -28,8 +28,10 @@ const SMALL_ADDRESS_SPACE: u64 = 2_500_000_000;
 /// Every process spawns two more and ends: one more live process per start.
 const STORM: &str = "process b() {\n    spawn b()\n    spawn b()\n}\n\nrun b()\n";
 
-fn storm_file() -> PathBuf {
-    let path = PathBuf::from(SCRATCH).join("spawn_storm.usim");
+/// The storm model in a file of its own per test: tests run in parallel, and
+/// one writing the file while another reads it would make the reader flaky.
+fn storm_file(test: &str) -> PathBuf {
+    let path = PathBuf::from(SCRATCH).join(format!("spawn_storm_{test}.usim"));
     std::fs::write(&path, STORM).expect("cannot write the storm model");
     path
 }
@@ -81,7 +83,7 @@ fn usimc_limited(bytes: u64, args: &[&str]) -> Outcome {
 
 #[test]
 fn a_spawn_storm_stops_at_the_default_limit() {
-    let model = storm_file();
+    let model = storm_file("1");
     let outcome = usimc_limited(ADDRESS_SPACE, &["run", model.to_str().unwrap(), "--out", "/dev/null"]);
     assert_eq!(outcome.code, Some(3), "stderr:\n{}", outcome.stderr);
     assert!(
@@ -94,7 +96,7 @@ fn a_spawn_storm_stops_at_the_default_limit() {
 
 #[test]
 fn a_spawn_storm_past_the_memory_limit_is_an_out_of_memory_error() {
-    let model = storm_file();
+    let model = storm_file("2");
     let args = ["run", model.to_str().unwrap(), "--out", "/dev/null", "--max-processes", "1000000000000"];
     let outcome = usimc_limited(SMALL_ADDRESS_SPACE, &args);
     assert_eq!(outcome.code, Some(3), "stderr:\n{}", outcome.stderr);
@@ -103,7 +105,7 @@ fn a_spawn_storm_past_the_memory_limit_is_an_out_of_memory_error() {
 
 #[test]
 fn max_processes_must_be_a_positive_count() {
-    let model = storm_file();
+    let model = storm_file("3");
     for bad in ["0", "-1", "many"] {
         let outcome = usimc_limited(ADDRESS_SPACE, &["run", model.to_str().unwrap(), "--max-processes", bad]);
         assert_eq!(outcome.code, Some(2), "--max-processes {bad}: stderr:\n{}", outcome.stderr);
