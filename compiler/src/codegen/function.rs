@@ -37,7 +37,8 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) frame: Value,
     pub(super) globals: Value,
     pub(super) rt: Value,
-    pub(super) error_exit: Option<ClBlock>,
+    /// The error exits to fill once the body is generated.
+    pub(super) error_exits: Vec<ClBlock>,
     /// A process's block that dispatches on the state in its frame: the entry,
     /// and where a wait goes when the runtime redirected the process.
     pub(super) dispatch: Option<ClBlock>,
@@ -158,18 +159,18 @@ impl FnGen<'_, '_> {
             let first = self.blocks[0];
             self.builder.ins().jump(first, &[]);
         }
-        let exit = self.builder.create_block();
-        self.builder.switch_to_block(exit);
-        self.builder.set_cold_block(exit);
-        let code = self.iconst(I32, rt::STEP_ERROR as i64);
-        self.builder.ins().return_(&[code]);
-        self.error_exit = Some(exit);
         for (i, block) in self.func.blocks.iter().enumerate() {
             self.builder.switch_to_block(self.blocks[i]);
             for inst in &block.insts {
                 self.inst(inst)?;
             }
             self.terminator(&block.term)?;
+        }
+        for exit in std::mem::take(&mut self.error_exits) {
+            self.builder.switch_to_block(exit);
+            self.builder.set_cold_block(exit);
+            let code = self.iconst(I32, rt::STEP_ERROR as i64);
+            self.builder.ins().return_(&[code]);
         }
         self.builder.seal_all_blocks();
         Ok(())
@@ -351,9 +352,14 @@ impl FnGen<'_, '_> {
         self.iconst(I64, span.pack())
     }
 
-    /// The shared block that returns STEP_ERROR (filled in `generate`).
+    /// A cold block that returns STEP_ERROR (filled in `generate`), one per
+    /// place that can fail: one block shared by all of them would have as
+    /// many predecessors as the body has checks, and computing dominators
+    /// over it takes time that grows with the square of the body's length.
     fn error_exit(&mut self) -> ClBlock {
-        self.error_exit.unwrap_or_else(|| self.builder.create_block())
+        let exit = self.builder.create_block();
+        self.error_exits.push(exit);
+        exit
     }
 
     /// Branches to a runtime error when `failed` is true, and continues otherwise.

@@ -184,7 +184,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             frame: Value::from_u32(0),
             globals: Value::from_u32(0),
             rt: Value::from_u32(0),
-            error_exit: None,
+            error_exits: Vec::new(),
             dispatch: None,
             func_refs: HashMap::new(),
             registers: HashMap::new(),
