@@ -439,7 +439,6 @@ impl BodyChecker<'_, '_> {
                         .filter(|(_, (g, _))| !matches!(g, GlobalName::Callable(_) | GlobalName::Struct(_)))
                         .map(|(n, _)| n.as_str()),
                 );
-                candidates.sort_unstable();
                 let mut d =
                     Diagnostic::error("E0105", format!("unknown name `{name}`"), span).with_label("not defined");
                 if let Some(s) = closest(name, candidates.into_iter()) {
