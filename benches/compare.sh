@@ -12,7 +12,7 @@
 # system; steadier than wall time on a busy machine), measured with hyperfine
 # when it is installed (`apt-get install hyperfine`), else with /usr/bin/time.
 # SimPy is skipped when `python3 -c 'import simpy'` fails (`pip install simpy`).
-# SimPy on tandem takes about 90 s a run, so it is timed once, with no
+# SimPy on tandem takes about 80 s a run, so it is timed once, with no
 # warm-up (its row says so).
 # "wall per event" is the median wall time over each implementation's own
 # count of process steps (usimc's `events`, read from the last timed run); for
