@@ -301,8 +301,11 @@ impl<'a> Files<'a> for View<'a> {
         })
     }
 
+    /// A byte-order mark at the start of the file is not a column.
     fn column_number(&'a self, (): (), line: usize, byte: usize) -> Result<usize, files::Error> {
-        Ok(self.column(line, byte) + 1)
+        let column = self.column(line, byte);
+        let bom = usize::from(line == 0 && column > 0 && self.source.starts_with('\u{FEFF}'));
+        Ok(column + 1 - bom)
     }
 }
 
