@@ -219,3 +219,11 @@ fn until_minus_zero_ends_at_zero() {
     assert_eq!(outcome.code, Some(0));
     assert!(outcome.stdout.starts_with("end time  0\n"), "{}", outcome.stdout);
 }
+
+// ---------------------------------------------------------------- text
+
+#[test]
+fn a_byte_order_mark_is_not_a_column() {
+    let path = model("bom", "\u{FEFF}process p() { x }\n\nrun p()\n");
+    assert_error_at(&usimc(&["check", &path]), 1, "E0105", "bom.usim:1:15");
+}
