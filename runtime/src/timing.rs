@@ -4,6 +4,7 @@
 use crate::abi::{HOST_ERROR, NO_SPAN};
 use crate::events::Wakeup;
 use crate::process::RegOn;
+use crate::wait::Mode;
 use crate::Runtime;
 
 impl Runtime {
@@ -64,8 +65,13 @@ impl Runtime {
         if let Some(code) = self.take_pending(slot) {
             return code;
         }
+        let in_select = matches!(self.mode, Mode::Select { .. });
         let (reg, code) = self.register(slot, RegOn::Timer { time });
-        if time != f64::INFINITY {
+        // A `select` arm's timer is scheduled only if the select suspends
+        // (`select_wait`): a select that completes at once would leave a dead
+        // event behind, and a loop of them, all at one instant, would fill
+        // the queue without end.
+        if time != f64::INFINITY && !in_select {
             self.queue.schedule_at(time, Wakeup { slot, token: reg.token });
         }
         code

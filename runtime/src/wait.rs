@@ -363,13 +363,25 @@ impl Runtime {
     /// No arm of the `select` was ready: the process waits on all of them.
     pub(crate) fn select_wait(&mut self) -> u32 {
         let Some(slot) = self.running("a select waited") else { return crate::abi::HOST_ERROR };
-        self.mode = Mode::Single;
+        let group = match std::mem::replace(&mut self.mode, Mode::Single) {
+            Mode::Select { group, .. } => Some(group),
+            _ => None,
+        };
         let process = self.procs.get_mut(slot);
         if !process.regs.iter().any(|reg| !reg.is_trigger()) {
             self.internal_error("a select waited without any arm");
             return crate::abi::HOST_ERROR;
         }
         process.state = RunState::Suspended;
+        // Its timer arms, in arm order, now that it waits (see `sleep_until`).
+        for index in 0..process.regs.len() {
+            let reg = self.procs.get(slot).regs[index];
+            if let (RegOn::Timer { time }, true) = (reg.on, Some(reg.group) == group && !reg.is_trigger()) {
+                if time != f64::INFINITY {
+                    self.queue.schedule_at(time, crate::events::Wakeup { slot, token: reg.token });
+                }
+            }
+        }
         HOST_SUSPENDED
     }
 

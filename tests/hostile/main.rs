@@ -227,3 +227,13 @@ fn a_byte_order_mark_is_not_a_column() {
     let path = model("bom", "\u{FEFF}process p() { x }\n\nrun p()\n");
     assert_error_at(&usimc(&["check", &path]), 1, "E0105", "bom.usim:1:15");
 }
+
+#[test]
+fn a_select_that_completes_at_once_leaves_no_timer_behind() {
+    // Each round's timer arm used to stay in the event queue: a loop that
+    // never lets time pass grew by about 0.5 GB/s.
+    let text = "process w() { }\n\nprocess p() {\n    let h = spawn w()\n    await delay(1)\n    let n = 0\n    loop {\n        select {\n            await delay(5) => { }\n            await h => { n += 1 }\n        }\n        if n == 20000000 { break }\n    }\n    print(\"{now} {n}\")\n}\n\nrun p()\n";
+    let outcome = usimc(&["run", &model("select_loop", text), "--out", "/dev/null"]);
+    assert_eq!(outcome.code, Some(0), "stderr:\n{}", outcome.stderr_head());
+    assert_eq!(outcome.stdout, "1 20000000\n");
+}
