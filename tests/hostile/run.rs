@@ -1,5 +1,6 @@
 //! Running `usimc` on a generated model with an address-space limit and a
-//! time limit.
+//! time limit. Shared with `tests/limits.rs` (`#[path]`).
+#![allow(dead_code)] // each test binary uses a different part
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -13,9 +14,9 @@ const SCRATCH: &str = env!("CARGO_TARGET_TMPDIR");
 /// thread's 512 MiB stack, the JIT's arena), committed only as used; 4 GB
 /// leaves about 2.25 GB for the work itself (the largest case, 40k waits in
 /// one body, peaks at about 0.7 GB resident).
-const ADDRESS_SPACE: u64 = 4_000_000_000;
+pub const ADDRESS_SPACE: u64 = 4_000_000_000;
 /// A hang guard, far above what any case takes in a debug build.
-const TIMEOUT: Duration = Duration::from_secs(100);
+const TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct Outcome {
     pub code: Option<i32>,
@@ -53,13 +54,18 @@ fn read_all(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
 
 /// Runs `usimc ARGS` under [`ADDRESS_SPACE`], killing it after [`TIMEOUT`].
 pub fn usimc(args: &[&str]) -> Outcome {
+    usimc_limited(ADDRESS_SPACE, args)
+}
+
+/// Runs `usimc ARGS` with at most `bytes` of address space, killing it after [`TIMEOUT`].
+pub fn usimc_limited(bytes: u64, args: &[&str]) -> Outcome {
     let mut command = if std::path::Path::new("/usr/bin/prlimit").exists() {
         let mut command = Command::new("/usr/bin/prlimit");
-        command.arg(format!("--as={ADDRESS_SPACE}")).arg(USIMC).args(args);
+        command.arg(format!("--as={bytes}")).arg(USIMC).args(args);
         command
     } else {
         let mut command = Command::new("sh");
-        let script = format!("ulimit -v {} && exec \"$0\" \"$@\"", ADDRESS_SPACE / 1024);
+        let script = format!("ulimit -v {} && exec \"$0\" \"$@\"", bytes / 1024);
         command.arg("-c").arg(script).arg(USIMC).args(args);
         command
     };
