@@ -46,7 +46,9 @@ pub(super) struct FnGen<'a, 'b> {
     /// In a `fn` (which never suspends), the frame slots of scalar locals
     /// live in Cranelift variables instead of memory, keyed by slot.
     pub(super) registers: HashMap<u32, Variable>,
-    /// The shared stack areas for callee frames and spawn arguments.
+    /// The slots of the largest callee frame and spawn argument list, and
+    /// the shared stack areas sized for them.
+    pub(super) areas: (u32, u32),
     pub(super) call_slot: Option<cranelift_codegen::ir::StackSlot>,
     pub(super) spawn_slot: Option<cranelift_codegen::ir::StackSlot>,
     /// Memory flags for frame, globals and runtime accesses: aligned, never trapping.
@@ -706,8 +708,7 @@ impl FnGen<'_, '_> {
         if let Some(slot) = self.call_slot {
             return slot;
         }
-        let (slots, _) = super::call_areas(self.module, self.func);
-        let slot = self.stack_frame(slots);
+        let slot = self.stack_frame(self.areas.0);
         self.call_slot = Some(slot);
         slot
     }
@@ -717,8 +718,7 @@ impl FnGen<'_, '_> {
         if let Some(slot) = self.spawn_slot {
             return slot;
         }
-        let (_, slots) = super::call_areas(self.module, self.func);
-        let slot = self.stack_frame(slots);
+        let slot = self.stack_frame(self.areas.1);
         self.spawn_slot = Some(slot);
         slot
     }

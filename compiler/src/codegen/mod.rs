@@ -139,7 +139,8 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     // of any `fn` it calls and one for the arguments of any process it
     // spawns (each sized for the largest), slots for shared temporaries, and
     // room for spills.
-    let stack_needs: Vec<i64> = module.functions.iter().map(|f| stack_need(module, f)).collect();
+    let areas: Vec<(u32, u32)> = module.functions.iter().map(|f| call_areas(module, f)).collect();
+    let stack_needs: Vec<i64> = module.functions.iter().zip(&areas).map(|(f, &a)| stack_need(f, a)).collect();
     let kinds: HashMap<u32, u32> = module
         .functions
         .iter()
@@ -175,6 +176,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             ids: &ids,
             kinds: &kinds,
             stack_needs: &stack_needs,
+            areas: areas[index],
             func,
             builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
             temps: Vec::new(),
@@ -251,16 +253,16 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
 }
 
-/// The host stack a callable's step or call takes, in bytes.
-pub(super) fn stack_need(module: &ir::Module, f: &ir::Function) -> i64 {
-    let (call_area, spawn_area) = call_areas(module, f);
+/// The host stack a callable's step or call takes, in bytes, given its
+/// [`call_areas`].
+fn stack_need(f: &ir::Function, (call_area, spawn_area): (u32, u32)) -> i64 {
     (i64::from(call_area) + i64::from(spawn_area) + f.temps.len() as i64) * 8 + 4096
 }
 
 /// The slots of the largest `fn` frame `f` calls and of the largest
 /// argument list of a process it spawns: calls never overlap, so each kind
 /// of area is shared by every call site.
-pub(super) fn call_areas(module: &ir::Module, f: &ir::Function) -> (u32, u32) {
+fn call_areas(module: &ir::Module, f: &ir::Function) -> (u32, u32) {
     let (mut call, mut spawn) = (0, 0);
     for inst in f.blocks.iter().flat_map(|b| &b.insts) {
         match inst {

@@ -68,8 +68,9 @@ impl FnLowerer<'_> {
                 let base = self.path_or_temp(inner, element);
                 let of_global = matches!(inner.kind, ExprKind::Global(_));
                 let width = self.program.width(elem);
-                if let ExprKind::Int(i) = index.kind {
-                    // The checker rejected constant indexes out of bounds.
+                if let Some(i) = crate::check::consteval::int_value(index) {
+                    // The checker rejected constant indexes out of bounds
+                    // (folded the same way), so this needs no check.
                     if of_global {
                         *element = Some(ElementIndex::Const(i));
                     }
