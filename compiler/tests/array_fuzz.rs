@@ -93,13 +93,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
-use support::{cases, category, guard};
+use support::{cases, category, describe_failure, guard};
 
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use usim_compiler::{compile_source, Failure};
+use usim_compiler::compile_source;
 use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
 
 // ---------------------------------------------------------------------------
@@ -1593,21 +1593,6 @@ fn model_s(now_terms: bool) -> impl Strategy<Value = Model> {
 // ---------------------------------------------------------------------------
 // Checking
 // ---------------------------------------------------------------------------
-
-fn describe_failure(f: Failure) -> String {
-    match f {
-        Failure::Diagnostics(ds) => {
-            let errors: Vec<_> = ds.iter().filter(|d| d.is_error()).collect();
-            format!(
-                "[compile-error {}] {}",
-                errors.iter().map(|d| d.code).collect::<Vec<_>>().join(","),
-                errors.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join("; ")
-            )
-        }
-        Failure::BadOverride(s) => format!("[bad-override] {s}"),
-        Failure::Internal(s) => format!("[internal-compiler-error] {s}"),
-    }
-}
 
 /// The first line where two outputs differ, numbered from 1.
 fn first_difference(expected: &str, actual: &str) -> String {

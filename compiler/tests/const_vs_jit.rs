@@ -53,7 +53,7 @@ use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use support::{cases, category, guard};
+use support::{cases, category, describe_failure, guard};
 use usim_compiler::{check_source, compile_source, Failure};
 use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
 
@@ -493,21 +493,6 @@ fn runtime_error(message: &str) -> Result<Outcome, String> {
         m if m.starts_with("round(") || m.starts_with("int(") => Outcome::Conversion(m.to_string()),
         m => return Err(format!("[unexpected-runtime-error] {m}")),
     })
-}
-
-fn describe_failure(f: Failure) -> String {
-    match f {
-        Failure::Diagnostics(ds) => {
-            let codes: Vec<&str> = ds.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
-            format!(
-                "[compile-error {}] {}",
-                codes.join(","),
-                ds.iter().filter(|d| d.is_error()).map(|d| format!("{d:?}")).collect::<Vec<_>>().join("; ")
-            )
-        }
-        Failure::BadOverride(s) => format!("[bad-override] {s}"),
-        Failure::Internal(s) => format!("[internal-compiler-error] {s}"),
-    }
 }
 
 fn within(span: (usize, usize), line: (usize, usize)) -> bool {

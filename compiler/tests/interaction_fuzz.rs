@@ -79,12 +79,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
-use support::{cases, category, guard};
+use support::{cases, category, describe_failure, guard};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use usim_compiler::{compile_source, Failure};
+use usim_compiler::compile_source;
 use usim_runtime::{run, RunConfig, RunOutcome, SharedBuffer, TieOrder};
 
 // ---------------------------------------------------------------------------
@@ -1450,21 +1450,6 @@ impl Ran {
 struct Summary {
     ending: String,
     events: u64,
-}
-
-fn describe_failure(f: Failure) -> String {
-    match f {
-        Failure::Diagnostics(ds) => {
-            let codes: Vec<&str> = ds.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
-            format!(
-                "[compile-error {}] {}",
-                codes.join(","),
-                ds.iter().filter(|d| d.is_error()).map(|d| format!("{d:?}")).collect::<Vec<_>>().join("; ")
-            )
-        }
-        Failure::BadOverride(s) => format!("[bad-override] {s}"),
-        Failure::Internal(s) => format!("[internal-compiler-error] {s}"),
-    }
 }
 
 fn run_once(program: &usim_runtime::Program, seed: u64, tie_order: TieOrder) -> Result<Ran, String> {

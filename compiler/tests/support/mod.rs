@@ -7,6 +7,24 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// A compile failure as a message that starts with its `[category]`; the
+/// diagnostics' codes and texts are the errors only.
+pub fn describe_failure(f: usim_compiler::Failure) -> String {
+    use usim_compiler::Failure;
+    match f {
+        Failure::Diagnostics(ds) => {
+            let errors: Vec<_> = ds.iter().filter(|d| d.is_error()).collect();
+            format!(
+                "[compile-error {}] {}",
+                errors.iter().map(|d| d.code).collect::<Vec<_>>().join(","),
+                errors.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join("; ")
+            )
+        }
+        Failure::BadOverride(s) => format!("[bad-override] {s}"),
+        Failure::Internal(s) => format!("[internal-compiler-error] {s}"),
+    }
+}
+
 /// The message of a panic payload.
 pub fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<&str>()
