@@ -49,6 +49,9 @@ fn run(compiled: &Compiled) -> RunOutcome {
         output: Box::new(std::io::sink()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     usim_runtime::run(compiled.program(), config)
 }

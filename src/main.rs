@@ -455,6 +455,9 @@ fn run(args: RunArgs) -> Result<u8, Stop> {
         output: Box::new(streams::Stdout),
         trace: args.trace,
         max_processes: args.max_processes,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let run_start = Instant::now();
     let outcome = usim_runtime::run(compiled.program(), config);

@@ -506,6 +506,9 @@ pub struct Module {
     pub globals: Vec<SlotRange>,
     /// Every int, float and bool inside the globals, in declaration order.
     pub cells: Vec<Cell>,
+    /// The names of the `record` tallies, in order of first appearance;
+    /// `record` names one by its index.
+    pub tallies: Vec<String>,
     pub globals_init: Vec<u64>,
     pub strings: Vec<String>,
     pub roots: Vec<Root>,

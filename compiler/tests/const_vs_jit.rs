@@ -545,6 +545,9 @@ fn compile_and_run(src: &str) -> Result<Ran, String> {
         output: Box::new(sink.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = guard("run", || run(compiled.program(), config))?;
     let output = String::from_utf8(sink.bytes()).map_err(|e| format!("[bad-output] {e}"))?;

@@ -1470,6 +1470,9 @@ fn run_until(
         output: Box::new(sink.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = guard("run", || run(program, config))?;
     let output = String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;

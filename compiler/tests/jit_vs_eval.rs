@@ -606,6 +606,9 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
             output: Box::new(sink.clone()),
             trace: false,
             max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
         },
     );
     let output = String::from_utf8(sink.bytes()).map_err(|e| e.to_string())?;

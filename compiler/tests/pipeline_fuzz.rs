@@ -1896,6 +1896,9 @@ fn run_until(
         output: Box::new(sink.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = guard("run", || run(program, config))?;
     let output = sink.bytes();

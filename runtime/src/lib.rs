@@ -25,6 +25,8 @@
 //! - `lifecycle`, `timing`: spawn, await, cancel, scopes; delay, at, every.
 //! - `host_abi`, `host`: the one declaration of each host function (symbol,
 //!   address, signature) and the `extern "C"` shims generated code calls.
+//! - `stats`, `summary`: what a run gathers at every change (tallies,
+//!   time-weighted figures, waits) and the figures it hands back.
 //! - `runtime`, `output`: the run's state, the built-ins' interface, output.
 //! - `run`: the event loop.
 //!
@@ -65,6 +67,8 @@ mod process;
 mod program;
 mod run;
 mod runtime;
+mod stats;
+mod summary;
 mod timing;
 mod wait;
 
@@ -83,7 +87,11 @@ pub use host_abi::{AbiType, HostFn};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
 pub use program::{
-    ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig, TieOrder, Watch,
+    CellKind, CellSpec, ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig,
+    Stream, TieOrder, Watch,
+};
+pub use summary::{
+    EndedBy, LockSummary, QueueSummary, ResourceSummary, RunStats, TallySummary, TimeWeighted, WaitSummary,
 };
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;

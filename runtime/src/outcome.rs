@@ -3,6 +3,7 @@
 use std::io;
 
 use crate::error::RuntimeError;
+use crate::summary::{EndedBy, RunStats};
 
 /// A process still blocked at the end of a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +42,10 @@ pub struct RunOutcome {
     pub events: u64,
     /// Whether a process executed `stop`.
     pub stopped: bool,
+    /// How the run ended.
+    pub ended_by: EndedBy,
+    /// What the run measured (empty figures when it ended by an error).
+    pub stats: RunStats,
     /// The runtime error the run ended with, if any. A failure of the
     /// output is one too, and is also described by [`RunOutcome::output_error`].
     pub error: Option<RuntimeError>,

@@ -4,6 +4,9 @@
 use std::io::Write;
 use std::marker::PhantomData;
 
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
 use crate::abi::{StepFn, FRAME_HEADER_SLOTS};
 
 /// One compiled `process`.
@@ -100,6 +103,8 @@ pub struct Program<'code> {
     objects: Vec<ObjectSpec>,
     conditions: Vec<ConditionSpec>,
     watched_elements: Vec<u32>,
+    tallies: Vec<String>,
+    cells: Vec<CellSpec>,
     _code: PhantomData<&'code ()>,
 }
 
@@ -119,6 +124,26 @@ pub struct ProgramParts {
     /// by one (its length when some condition reads an element of it by a
     /// constant index, else 0).
     pub watched_elements: Vec<u32>,
+    /// The names of the `record` tallies; `usim_record` names one by index.
+    pub tallies: Vec<String>,
+    /// The int, float and bool slots of the globals whose time-weighted
+    /// figures the report gives, in report order.
+    pub cells: Vec<CellSpec>,
+}
+
+/// What a global slot holds, for its time-weighted statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Int,
+    Float,
+    Bool,
+}
+
+/// One int, float or bool slot of the globals that the report follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellSpec {
+    pub slot: u32,
+    pub kind: CellKind,
 }
 
 impl<'code> Program<'code> {
@@ -139,6 +164,8 @@ impl<'code> Program<'code> {
             objects: parts.objects,
             conditions: parts.conditions,
             watched_elements: parts.watched_elements,
+            tallies: parts.tallies,
+            cells: parts.cells,
             _code: PhantomData,
         }
     }
@@ -169,6 +196,14 @@ impl<'code> Program<'code> {
 
     pub fn watched_elements(&self) -> &[u32] {
         &self.watched_elements
+    }
+
+    pub fn tallies(&self) -> &[String] {
+        &self.tallies
+    }
+
+    pub fn cells(&self) -> &[CellSpec] {
+        &self.cells
     }
 
     /// Checks the frame layouts, roots, objects and conditions against each
@@ -219,6 +254,13 @@ impl<'code> Program<'code> {
                 return Err(format!("internal error: object `{}` has an impossible capacity or level", object.name));
             }
         }
+        if let Some(cell) = self.cells.iter().find(|cell| cell.slot as usize >= self.globals.len()) {
+            return Err(format!(
+                "internal error: a reported cell is slot {}, beyond the {} globals",
+                cell.slot,
+                self.globals.len()
+            ));
+        }
         for condition in &self.conditions {
             for watch in &condition.watches {
                 let elements = self.watched_elements.get(watch.var as usize);
@@ -255,6 +297,45 @@ pub enum TieOrder {
     Random,
 }
 
+/// The model's random stream of one replication.
+///
+/// Replication 0 of seed `s` is `Xoshiro256PlusPlus::seed_from_u64(s)`,
+/// the stream of a single run; replication `k + 1` is replication `k`
+/// advanced by `long_jump()` (2^192 draws), so streams never overlap and
+/// replication `k`'s stream depends on the seed and `k` alone. Walking to
+/// replication `k` costs `k` jumps (about a microsecond each): a driver of
+/// many replications steps from one to the next with [`Stream::next`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stream(Xoshiro256PlusPlus);
+
+impl Stream {
+    /// Replication 0 of `seed`.
+    pub fn new(seed: u64) -> Stream {
+        Stream(Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
+
+    /// Replication `k` of `seed`.
+    pub fn replication(seed: u64, k: u64) -> Stream {
+        let mut stream = Stream::new(seed);
+        for _ in 0..k {
+            stream = stream.next();
+        }
+        stream
+    }
+
+    /// The next replication's stream.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&self) -> Stream {
+        let mut next = self.0.clone();
+        next.long_jump();
+        Stream(next)
+    }
+
+    pub(crate) fn into_inner(self) -> Xoshiro256PlusPlus {
+        self.0
+    }
+}
+
 /// How to run a [`Program`] once.
 pub struct RunConfig {
     /// Seeds the model's random stream (and the tie-order stream).
@@ -273,9 +354,21 @@ pub struct RunConfig {
     /// spawning without end fails cleanly instead of exhausting memory.
     /// Usually [`RunConfig::DEFAULT_MAX_PROCESSES`].
     pub max_processes: usize,
+    /// The model's random stream for this run, when it is not replication 0
+    /// of `seed` (see [`Stream`]); `None` is `Stream::new(seed)`.
+    pub stream: Option<Stream>,
+    /// `--warmup`: statistics gathered before this time are discarded
+    /// (tallies, time-weighted figures and counts start afresh at it).
+    pub warmup: Option<f64>,
+    /// Called with the simulated time every [`RunConfig::PROGRESS_EVENTS`]
+    /// events (a progress bar). It must not touch the run.
+    pub progress: Option<Box<dyn FnMut(f64) + Send>>,
 }
 
 impl RunConfig {
+    /// How many events pass between calls of [`RunConfig::progress`].
+    pub const PROGRESS_EVENTS: u64 = 1 << 16;
+
     /// The default of [`RunConfig::max_processes`]: one million. A live
     /// process with a small frame takes about 270 bytes (its 224-byte record
     /// in the process table, its frame allocation, 32 bytes for two slots,

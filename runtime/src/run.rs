@@ -1,7 +1,6 @@
 //! One run of a program: set up the runtime, start the roots, dispatch
 //! wake-ups to step functions until the run ends, and report the outcome.
 
-use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::abi::{STACK_BUDGET, STEP_CANCELLED, STEP_DONE, STEP_ERROR, STEP_STOP, STEP_SUSPENDED};
@@ -11,8 +10,9 @@ use crate::objects::ObjectState;
 use crate::outcome::{OutputError, RunOutcome, Waiting};
 use crate::output::Output;
 use crate::process::{Cause, Process, RegOn, RunState};
-use crate::program::{Program, RunConfig, TieOrder};
+use crate::program::{Program, RunConfig, Stream, TieOrder};
 use crate::runtime::{KindInfo, Runtime};
+use crate::summary::{EndedBy, RunStats};
 use crate::wait::Mode;
 
 /// Why the event loop stopped.
@@ -39,11 +39,13 @@ enum End {
 pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     let output = Output::new(config.output);
     let output_failure = output.failure();
+    let stream = config.stream.unwrap_or_else(|| Stream::new(config.seed)).into_inner();
+    let tie = tie_stream(&stream, config.tie_order);
     let mut runtime = Runtime::new(
         program.kinds().iter().map(kind_info).collect(),
         program.globals().to_vec(),
-        Xoshiro256PlusPlus::seed_from_u64(config.seed),
-        EventQueue::new(tie_stream(config.seed, config.tie_order)),
+        stream,
+        EventQueue::new(tie),
         output,
         config.max_processes,
     );
@@ -103,12 +105,13 @@ fn kind_info(kind: &crate::ProcessKind) -> KindInfo {
 }
 
 /// The tie-order stream: the model stream advanced by 2^128 draws, which a
-/// model never reaches, so the two never overlap.
-fn tie_stream(seed: u64, order: TieOrder) -> Option<Xoshiro256PlusPlus> {
+/// model never reaches, so the two never overlap (nor reach the next
+/// replication's, 2^192 draws on).
+fn tie_stream(model: &Xoshiro256PlusPlus, order: TieOrder) -> Option<Xoshiro256PlusPlus> {
     match order {
         TieOrder::Fifo => None,
         TieOrder::Random => {
-            let mut stream = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let mut stream = model.clone();
             stream.jump();
             Some(stream)
         }
@@ -298,6 +301,13 @@ impl Runtime {
             end_time,
             events: self.events,
             stopped: end == End::Stopped,
+            ended_by: match end {
+                End::Horizon => EndedBy::Horizon,
+                End::Stopped => EndedBy::Stop,
+                End::Exhausted => EndedBy::NoEvents,
+                End::Failed => EndedBy::Error,
+            },
+            stats: RunStats::default(),
             error: self.error.take(),
             output_error,
             waiting: self.waiting(),
@@ -403,6 +413,9 @@ mod tests {
             output: Box::new(Full),
             trace: false,
             max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
         };
         run(&program, config)
     }
@@ -449,6 +462,9 @@ mod tests {
             output: Box::new(std::io::sink()),
             trace: false,
             max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
         };
         let outcome = run(&program, config);
         assert_eq!(

@@ -235,6 +235,9 @@ fn a_failing_writer_is_a_runtime_error() {
         output: Box::new(BrokenPipe),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = run(&model, config);
     let error = outcome.error.expect("writing fails");

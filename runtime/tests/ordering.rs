@@ -165,6 +165,9 @@ fn the_configured_horizon_overrides_the_programs() {
         output: Box::new(capture.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = run(&model, config);
     assert_eq!(capture.text(), "0\n5\n10\n");

@@ -45,6 +45,9 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
         output: Box::new(captured.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = run(&program, config);
     let output = String::from_utf8(captured.bytes()).unwrap();

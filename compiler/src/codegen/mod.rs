@@ -242,6 +242,19 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         objects: module.objects.iter().map(|o| rt::ObjectSpec { name: o.name.clone(), kind: o.kind.clone() }).collect(),
         conditions,
         watched_elements: module.watched_elements.clone(),
+        tallies: module.tallies.clone(),
+        cells: module
+            .cells
+            .iter()
+            .map(|cell| rt::CellSpec {
+                slot: cell.slot,
+                kind: match cell.scalar {
+                    ir::Scalar::Int => rt::CellKind::Int,
+                    ir::Scalar::Float => rt::CellKind::Float,
+                    ir::Scalar::Bool => rt::CellKind::Bool,
+                },
+            })
+            .collect(),
     };
     // SAFETY: every step and predicate was just compiled into `jit`, which
     // the returned `Compiled` owns and frees only on drop, and the program is

@@ -152,6 +152,7 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
         functions,
         globals,
         cells,
+        tallies: Vec::new(),
         globals_init,
         strings: strings.list,
         roots,

@@ -57,6 +57,9 @@ fn compile_and_run(source: &str) -> String {
             output: Box::new(sink.clone()),
             trace: false,
             max_processes: usim_runtime::RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
         };
         let outcome = usim_runtime::run(compiled.program(), config);
         assert!(outcome.error.is_none(), "the run failed: {:?}", outcome.error);

@@ -73,6 +73,9 @@ pub fn run_with(program: &Program, seed: u64, tie_order: TieOrder) -> Ran {
         output: Box::new(capture.clone()),
         trace: false,
         max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
     };
     let outcome = run(program, config);
     Ran { outcome, output: capture.text() }
