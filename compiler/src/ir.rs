@@ -266,6 +266,18 @@ pub enum Inst {
         var: u32,
         index: Temp,
     },
+    /// The write barrier of statistics: `len` slots of the globals from
+    /// `place` on (a `Base::Globals` place) were stored, holding figures the
+    /// report follows over time.
+    GlobalsWritten {
+        place: Place,
+        len: u32,
+    },
+    /// `record name = value`: a sample (a float) of tally `tally`.
+    Record {
+        tally: u32,
+        value: Temp,
+    },
     /// `q.len()` or `r.level()` of the object whose index is in `object`.
     ObjectValue {
         dst: Temp,
@@ -749,6 +761,8 @@ impl Function {
             Inst::PrintLine => "print_line".into(),
             Inst::BlockEnd { block } => format!("block_end {}", held_text(*block)),
             Inst::VarWritten { var } => format!("var_written {var}"),
+            Inst::GlobalsWritten { place, len } => format!("globals_written {place}, {len}"),
+            Inst::Record { tally, value } => format!("record tally{tally}, {value}"),
             Inst::ElementWritten { var, index } => format!("element_written {var}[{index}]"),
             Inst::ObjectValue { dst, op, object } => match op {
                 ObjectValueOp::QueueLen => format!("{dst} = queue_len {object}"),

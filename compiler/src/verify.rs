@@ -212,6 +212,8 @@ pub(crate) fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::ObjectValue { dst, object, .. } => (vec![*object], Some(*dst)),
         Inst::Send { object, src } => ([vec![*object], place_uses(src)].concat(), None),
         Inst::ElementWritten { index, .. } => (vec![*index], None),
+        Inst::GlobalsWritten { place, .. } => (place_uses(place), None),
+        Inst::Record { value, .. } => (vec![*value], None),
         Inst::ScopeEnter | Inst::Text { .. } | Inst::PrintLine | Inst::BlockEnd { .. } | Inst::VarWritten { .. } => {
             (vec![], None)
         }

@@ -375,6 +375,28 @@ pub unsafe extern "C" fn usim_element_written(rt: *mut Runtime, var: u32, index:
     unless_ended(rt, code)
 }
 
+/// `record`: adds `value` to tally `tally`. Fails (error flag set) only when
+/// memory for the sample runs out.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_record(rt: *mut Runtime, tally: u32, value: f64) {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    rt.record(tally, value);
+}
+
+/// The write barrier of statistics: `count` global slots from `slot` on were
+/// just stored. Fails (error flag set) only when memory runs out.
+///
+/// # Safety
+/// As for every host function.
+pub unsafe extern "C" fn usim_globals_written(rt: *mut Runtime, slot: i64, count: i64) {
+    // SAFETY: the caller passes the step's runtime pointer.
+    let rt = unsafe { runtime(rt) };
+    rt.globals_written(slot.max(0) as usize, count.max(0) as usize);
+}
+
 /// Records the runtime error `code` (see [`crate::inline_error_message`]).
 ///
 /// # Safety
@@ -457,6 +479,8 @@ pub fn host_functions() -> Vec<HostFn> {
         usim_condition(2),
         usim_var_written(2),
         usim_element_written(3),
+        usim_record(3),
+        usim_globals_written(3),
         usim_error(3),
         usim_index_error(4),
         usim_member_error(5),

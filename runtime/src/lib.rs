@@ -90,10 +90,10 @@ pub use program::{
     CellKind, CellSpec, ConditionSpec, ObjectKindSpec, ObjectSpec, ProcessKind, Program, ProgramParts, Root, RunConfig,
     Stream, TieOrder, Watch,
 };
-pub use summary::{
-    EndedBy, LockSummary, QueueSummary, ResourceSummary, RunStats, TallySummary, TimeWeighted, WaitSummary,
-};
 /// Re-exported so that users of [`Runtime::rng`] need no dependency of their own.
 pub use rand_xoshiro;
 pub use run::run;
 pub use runtime::Runtime;
+pub use summary::{
+    EndedBy, LockSummary, QueueSummary, ResourceSummary, RunStats, TallySummary, TimeWeighted, WaitSummary,
+};

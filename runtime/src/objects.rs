@@ -46,6 +46,8 @@ pub(crate) struct QueueState {
     pub width: usize,
     /// Buffered items, `width` slots each, oldest first.
     pub items: VecDeque<u64>,
+    /// When each buffered item entered, oldest first.
+    pub stamps: VecDeque<f64>,
     /// How many items are buffered (`items` is empty for zero-width items).
     pub len: u64,
     pub getters: VecDeque<Waiter>,
@@ -97,6 +99,7 @@ impl ObjectState {
                 capacity,
                 width: item_slots as usize,
                 items: VecDeque::new(),
+                stamps: VecDeque::new(),
                 len: 0,
                 getters: VecDeque::new(),
                 putters: VecDeque::new(),
@@ -251,6 +254,7 @@ impl Runtime {
         let lock = self.lock(index);
         if (lock.holders.len() as u64) < lock.capacity {
             let code = self.claim(slot);
+            self.waited(index, self.header.now);
             self.grant_lock(index, slot, priority, cont);
             self.settle();
             return code;
@@ -265,6 +269,8 @@ impl Runtime {
             if let Some((position, holder)) = worst.filter(|(_, holder)| priority < holder.priority) {
                 let code = self.claim(slot);
                 self.lock(index).holders.swap_remove(position);
+                let held = self.lock(index).holders.len();
+                self.level_changed(index, held as f64);
                 self.preempt(index as u32, holder);
                 if self.running_ended() {
                     // Unwinding the preempted block cancelled this very
@@ -274,6 +280,7 @@ impl Runtime {
                     self.settle();
                     return code;
                 }
+                self.waited(index, self.header.now);
                 self.grant_lock(index, slot, priority, cont);
                 self.settle();
                 return code;
@@ -305,6 +312,9 @@ impl Runtime {
         let lock = self.lock(index);
         lock.holders.push(Holder { slot, serial, priority });
         lock.acquired += 1;
+        let held = lock.holders.len();
+        self.level_changed(index, held as f64);
+        self.stats.objects[index].entered += 1;
         let record = Record::Lock { object: index as u32, serial, cont, taken: false };
         self.procs.get_mut(slot).records.push(record);
     }
@@ -345,6 +355,8 @@ impl Runtime {
         let lock = self.lock(index);
         if let Some(position) = lock.holders.iter().position(|holder| holder.serial == serial) {
             lock.holders.swap_remove(position);
+            let held = lock.holders.len();
+            self.level_changed(index, held as f64);
         }
         self.serve_lock(index);
     }
@@ -359,6 +371,7 @@ impl Runtime {
             let Some(next) = lock.waiters.pop_front() else { return };
             let Some(reg) = self.live_reg(next.waiter) else { continue };
             let RegOn::Lock { priority, cont, .. } = reg.on else { continue };
+            self.waited(index, self.procs.get(next.waiter.slot).since);
             self.grant_lock(index, next.waiter.slot, priority, cont);
             self.fire(next.waiter, reg);
         }
@@ -394,10 +407,15 @@ impl Runtime {
             // only on an empty queue, so there is room if none is left.
             let code = self.claim(slot);
             if !self.hand_to_getter(index, item) {
+                let now = self.header.now;
                 let queue = self.queue_state(index);
                 queue.items.extend(item.iter().copied());
+                queue.stamps.push_back(now);
                 queue.len += 1;
                 queue.put += 1;
+                let len = queue.len;
+                self.level_changed(index, len as f64);
+                self.stats.objects[index].entered += 1;
             }
             self.settle();
             return code;
@@ -419,6 +437,10 @@ impl Runtime {
             let queue = self.queue_state(index);
             queue.put += 1;
             queue.got += 1;
+            let stats = &mut self.stats.objects[index];
+            stats.entered += 1;
+            stats.left += 1;
+            stats.waits.add(0.0);
             self.fire(getter, reg);
             return true;
         }
@@ -445,6 +467,10 @@ impl Runtime {
                 }
                 queue.len -= 1;
                 queue.got += 1;
+                let (len, put_at) = (queue.len, queue.stamps.pop_front().unwrap_or(self.header.now));
+                self.level_changed(index, len as f64);
+                self.waited(index, put_at);
+                self.stats.objects[index].left += 1;
             }
             self.admit_putter(index);
             self.settle();
@@ -458,6 +484,7 @@ impl Runtime {
 
     /// Room was made in queue `index`: the first live putter's item enters.
     fn admit_putter(&mut self, index: usize) {
+        let now = self.header.now;
         loop {
             let Some(putter) = self.queue_state(index).putters.pop_front() else { return };
             let live = self.live_reg(putter);
@@ -474,6 +501,10 @@ impl Runtime {
             }
             queue.len += 1;
             queue.put += 1;
+            queue.stamps.push_back(now);
+            let len = queue.len;
+            self.level_changed(index, len as f64);
+            self.stats.objects[index].entered += 1;
             self.fire(putter, reg);
             return;
         }
@@ -566,6 +597,7 @@ impl Runtime {
         let resource = self.resource(index);
         if resource.getters.is_empty() && resource.level >= amount {
             let code = self.claim(slot);
+            self.waited(index, self.header.now);
             self.take_amount(index, slot, amount, borrow);
             self.serve_resource(index);
             self.settle();
@@ -602,6 +634,9 @@ impl Runtime {
     fn take_amount(&mut self, index: usize, slot: u32, amount: f64, borrow: bool) {
         let resource = self.resource(index);
         resource.level -= amount;
+        let level = resource.level;
+        self.level_changed(index, level);
+        let resource = self.resource(index);
         if borrow {
             resource.borrowed += amount;
             self.procs.get_mut(slot).records.push(Record::Borrow { object: index as u32, amount });
@@ -623,7 +658,10 @@ impl Runtime {
         let resource = self.resource(index);
         if resource.putters.is_empty() && resource.level + resource.borrowed + amount <= resource.capacity {
             let code = self.claim(slot);
+            self.waited(index, self.header.now);
             self.resource(index).level += amount;
+            let level = self.resource(index).level;
+            self.level_changed(index, level);
             self.serve_resource(index);
             self.settle();
             return code;
@@ -643,6 +681,8 @@ impl Runtime {
             resource.borrowed = 0.0;
         }
         resource.level += amount;
+        let level = resource.level;
+        self.level_changed(object as usize, level);
         self.serve_resource(object as usize);
     }
 
@@ -674,6 +714,7 @@ impl Runtime {
                     break;
                 }
                 self.resource(index).getters.pop_front();
+                self.waited(index, self.procs.get(getter.slot).since);
                 self.take_amount(index, getter.slot, amount, borrow);
                 self.fire(getter, reg);
                 progress = true;
@@ -690,6 +731,9 @@ impl Runtime {
                 }
                 resource.level += amount;
                 resource.putters.pop_front();
+                let level = resource.level;
+                self.level_changed(index, level);
+                self.waited(index, self.procs.get(putter.slot).since);
                 self.fire(putter, reg);
                 progress = true;
             }

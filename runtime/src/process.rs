@@ -62,6 +62,23 @@ pub(crate) enum RegOn {
     Scope,
 }
 
+impl RegOn {
+    /// The object in whose line (lock requests, getters, putters) this
+    /// registration waits.
+    #[inline]
+    pub fn line(&self) -> Option<u32> {
+        match *self {
+            RegOn::Lock { object, .. }
+            | RegOn::Get { object, .. }
+            | RegOn::Put { object }
+            | RegOn::ResGet { object, .. }
+            | RegOn::ResPut { object, .. }
+            | RegOn::Borrow { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+}
+
 /// The `dest` of a receive that keeps no value.
 pub(crate) const NO_DEST: u32 = u32::MAX;
 

@@ -60,8 +60,9 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     runtime.watch_keys.push(first);
     runtime.watchers = vec![Vec::new(); first as usize];
     runtime.trace = config.trace;
+    runtime.progress = config.progress;
     let horizon = config.horizon.or(program.horizon());
-    let end = match program.validate() {
+    let end = match program.validate().and_then(|()| runtime.start_stats(program, config.warmup)) {
         Ok(()) => {
             runtime.start_roots(program);
             runtime.drive(horizon.unwrap_or(f64::INFINITY))
@@ -176,6 +177,9 @@ impl Runtime {
                 }
             };
             self.header.now = self.queue.now();
+            if self.header.now >= self.stats.warmup_due {
+                self.restart_stats(self.stats.warmup_due);
+            }
             if !self.due(wakeup) {
                 if self.error.is_some() {
                     return End::Failed;
@@ -195,6 +199,11 @@ impl Runtime {
             self.current = Some(wakeup.slot);
             self.mode = Mode::Single;
             self.events += 1;
+            if self.events.is_multiple_of(RunConfig::PROGRESS_EVENTS) {
+                if let Some(progress) = &mut self.progress {
+                    progress(self.header.now);
+                }
+            }
             let rt: *mut Runtime = self;
             // SAFETY: `step` was compiled for this process's kind, which is
             // what the contract of `Program::new` requires. `frame` is this
@@ -307,7 +316,7 @@ impl Runtime {
                 End::Exhausted => EndedBy::NoEvents,
                 End::Failed => EndedBy::Error,
             },
-            stats: RunStats::default(),
+            stats: if end == End::Failed { RunStats::default() } else { self.run_stats(end_time) },
             error: self.error.take(),
             output_error,
             waiting: self.waiting(),

@@ -10,8 +10,9 @@ use crate::error::RuntimeError;
 use crate::events::EventQueue;
 use crate::objects::ObjectState;
 use crate::output::Output;
-use crate::process::{Child, ProcessTable};
-use crate::program::ConditionSpec;
+use crate::process::{Child, ProcessTable, RegOn};
+use crate::program::{CellKind, ConditionSpec};
+use crate::stats::Stats;
 use crate::wait::Mode;
 
 /// What the runtime keeps of a [`crate::ProcessKind`].
@@ -70,6 +71,16 @@ pub struct Runtime {
     /// Resources whose line a withdrawal may have unblocked, to serve once
     /// the operation in progress has made its effect.
     pub(crate) deferred_serve: Vec<u32>,
+    /// Reused by withdrawals: the registrations that left objects' lines.
+    pub(crate) withdrawn_lines: Vec<RegOn>,
+    /// What the run gathers for its report.
+    pub(crate) stats: Stats,
+    /// Per reported cell: what it holds, and its value when the run began.
+    pub(crate) cell_kinds: Vec<CellKind>,
+    pub(crate) cell_initial: Vec<f64>,
+    pub(crate) tally_names: Vec<String>,
+    /// See [`crate::RunConfig::progress`].
+    pub(crate) progress: Option<Box<dyn FnMut(f64) + Send>>,
 }
 
 impl Runtime {
@@ -107,6 +118,12 @@ impl Runtime {
             trace: false,
             unique_roots: Vec::new(),
             deferred_serve: Vec::new(),
+            withdrawn_lines: Vec::new(),
+            stats: Stats::default(),
+            cell_kinds: Vec::new(),
+            cell_initial: Vec::new(),
+            tally_names: Vec::new(),
+            progress: None,
         }
     }
 

@@ -76,6 +76,7 @@ impl Runtime {
             }
         };
         process.regs.push(reg);
+        self.line_changed(on, true);
         (reg, code)
     }
 
@@ -162,27 +163,33 @@ impl Runtime {
     /// [`Self::withdraw`], leaving the resource lines to serve in
     /// `deferred_serve` for [`Self::settle`].
     fn withdraw_deferred(&mut self, slot: u32, which: impl Fn(&Reg) -> bool) {
-        let resource_of = |reg: &Reg| match reg.on {
-            RegOn::ResGet { object, .. } | RegOn::ResPut { object, .. } | RegOn::Borrow { object, .. } => Some(object),
-            _ => None,
-        };
         let process = self.procs.get_mut(slot);
-        if !process.regs.iter().any(|reg| which(reg) && resource_of(reg).is_some()) {
+        if !process.regs.iter().any(|reg| which(reg) && reg.on.line().is_some()) {
             process.regs.retain(|reg| !which(reg));
             return;
         }
-        let resources = &mut self.deferred_serve;
+        // Registrations in objects' lines leave them: the lines' statistics
+        // change, and a resource's line may move on.
+        let mut left = std::mem::take(&mut self.withdrawn_lines);
         process.regs.retain(|reg| {
             if !which(reg) {
                 return true;
             }
-            if let Some(object) = resource_of(reg) {
-                if !resources.contains(&object) {
-                    resources.push(object);
-                }
+            if reg.on.line().is_some() {
+                left.push(reg.on);
             }
             false
         });
+        for &on in &left {
+            self.line_changed(on, false);
+            if let RegOn::ResGet { object, .. } | RegOn::ResPut { object, .. } | RegOn::Borrow { object, .. } = on {
+                if !self.deferred_serve.contains(&object) {
+                    self.deferred_serve.push(object);
+                }
+            }
+        }
+        left.clear();
+        self.withdrawn_lines = left;
     }
 
     /// Whether a waiter list that just grew to `len` entries should drop its
@@ -229,6 +236,7 @@ impl Runtime {
     /// timer at its own event).
     #[inline]
     pub(crate) fn complete(&mut self, slot: u32, reg: Reg) {
+        self.line_changed(reg.on, false);
         let process = self.procs.get_mut(slot);
         if process.regs.len() == 1 {
             // The common case: a plain wait, nothing else pending.

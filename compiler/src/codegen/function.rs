@@ -675,6 +675,23 @@ impl FnGen<'_, '_> {
                 let status = self.call_value("usim_element_written", &[rt, var, index])?;
                 self.continue_unless_ended_or_failed(status);
             }
+            Inst::GlobalsWritten { place, len } => {
+                let mut slot = self.iconst(I64, i64::from(place.offset));
+                if let Some(dynamic) = place.dynamic {
+                    let dynamic = self.get(dynamic);
+                    slot = self.builder.ins().iadd(slot, dynamic);
+                }
+                let len = self.iconst(I64, i64::from(*len));
+                let rt = self.rt;
+                self.call_host("usim_globals_written", &[rt, slot, len])?;
+                self.check_error_flag();
+            }
+            Inst::Record { tally, value } => {
+                let tally = self.iconst(I32, i64::from(*tally));
+                let (rt, value) = (self.rt, self.get(*value));
+                self.call_host("usim_record", &[rt, tally, value])?;
+                self.check_error_flag();
+            }
             Inst::ObjectValue { dst, op, object } => {
                 let symbol = match op {
                     ObjectValueOp::QueueLen => "usim_queue_len",

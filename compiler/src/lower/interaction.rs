@@ -315,7 +315,7 @@ impl FnLowerer<'_> {
         let index = self.predicates.len() as u32;
         let predicate = FuncId(self.program.callables.len() as u32 + index);
         let mut none = Vec::new();
-        let mut sub = FnLowerer::new(self.context, self.callable, self.strings, &mut none);
+        let mut sub = FnLowerer::new(self.context, self.callable, self.interned, &mut none);
         // Its hidden slots come after this process's, so evaluating it never
         // overwrites anything the process keeps.
         sub.slots.clear();

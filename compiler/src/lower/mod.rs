@@ -21,11 +21,19 @@ use crate::types::{ObjectKind, StructId, Type, TypeDisplay};
 use usim_runtime::FRAME_HEADER_SLOTS;
 use usim_stdlib as stdlib;
 
-/// Interns the string pieces of `print`/`fail`.
+/// Numbers names in order of first use.
 #[derive(Default)]
 struct Strings {
     list: Vec<String>,
     index: HashMap<String, u32>,
+}
+
+/// What all callables number together: the string pieces of `print`/`fail`,
+/// and the tallies `record` names.
+#[derive(Default)]
+struct Interned {
+    strings: Strings,
+    tallies: Strings,
 }
 
 impl Strings {
@@ -60,7 +68,7 @@ struct Context<'a> {
 pub const MAX_LOWERED_FRAME_SLOTS: u64 = 1 << 24;
 
 pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
-    let mut strings = Strings::default();
+    let mut interned = Interned::default();
     let mut globals = Vec::new();
     let mut globals_init = Vec::new();
     let mut global_slots = Vec::new();
@@ -90,7 +98,7 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
     let mut predicates = Vec::new();
     let mut diagnostics = Vec::new();
     for callable in &program.callables {
-        let mut lowerer = FnLowerer::new(&context, callable, &mut strings, &mut predicates);
+        let mut lowerer = FnLowerer::new(&context, callable, &mut interned, &mut predicates);
         lowerer.lower_body(&callable.body);
         if u64::from(lowerer.frame_slots) > MAX_LOWERED_FRAME_SLOTS {
             let kind = if callable.is_process { "process" } else { "fn" };
@@ -152,9 +160,9 @@ pub fn lower(program: &Program) -> Result<ir::Module, Vec<Diagnostic>> {
         functions,
         globals,
         cells,
-        tallies: Vec::new(),
+        tallies: interned.tallies.list,
         globals_init,
-        strings: strings.list,
+        strings: interned.strings.list,
         roots,
         horizon: program.horizon,
     })
@@ -231,7 +239,7 @@ struct FnLowerer<'a> {
     program: &'a Program,
     context: &'a Context<'a>,
     callable: &'a CallableDef,
-    strings: &'a mut Strings,
+    interned: &'a mut Interned,
     /// The predicates of the conditions lowered so far, and the conditions.
     predicates: &'a mut Vec<(ir::Function, ir::Condition)>,
     global_slots: &'a [u32],
@@ -276,6 +284,17 @@ fn push_cells(program: &Program, ty: &Type, name: String, slot: u32, out: &mut V
     }
 }
 
+/// Whether a value of type `ty` holds ints, floats or bools (figures the
+/// report follows), not only process handles.
+fn has_cells(program: &Program, ty: &Type) -> bool {
+    match ty {
+        Type::Int | Type::Float | Type::Bool => true,
+        Type::Array(elem, len) => *len > 0 && has_cells(program, elem),
+        Type::Struct(id) => program.structs[id.0 as usize].fields.iter().any(|(_, field)| has_cells(program, field)),
+        _ => false,
+    }
+}
+
 fn scalar_of(ty: &Type) -> Scalar {
     match ty {
         Type::Float => Scalar::Float,
@@ -292,7 +311,7 @@ impl<'a> FnLowerer<'a> {
     fn new(
         context: &'a Context<'a>,
         callable: &'a CallableDef,
-        strings: &'a mut Strings,
+        interned: &'a mut Interned,
         predicates: &'a mut Vec<(ir::Function, ir::Condition)>,
     ) -> Self {
         let program = context.program;
@@ -301,7 +320,7 @@ impl<'a> FnLowerer<'a> {
             program,
             context,
             callable,
-            strings,
+            interned,
             predicates,
             global_slots: context.global_slots,
             local_slots: vec![0; callable.locals.len()],

@@ -115,7 +115,11 @@ impl FnLowerer<'_> {
                     self.into(e, dst);
                 }
             },
-            StmtKind::Record { .. } => self.unsupported("`record`", stmt.span),
+            StmtKind::Record { name, value } => {
+                let value = self.scalar(value);
+                let tally = self.interned.tallies.intern(&name.name);
+                self.emit(Inst::Record { tally, value });
+            }
             StmtKind::With { target, amount, priority, body } => {
                 self.with_block(target, amount.as_ref(), priority.as_ref(), body)
             }
@@ -274,9 +278,7 @@ impl FnLowerer<'_> {
 
     pub(super) fn assign(&mut self, target: &Expr<Type>, op: AssignOp, value: &Expr<Type>) {
         let mut element = None;
-        if !self.assign_value(target, op, value, &mut element) {
-            return;
-        }
+        let Some(place) = self.assign_value(target, op, value, &mut element) else { return };
         // The write barrier: a store to a var some condition reads tells the
         // runtime, naming the element when conditions watch them one by one.
         let mut root = target;
@@ -284,6 +286,12 @@ impl FnLowerer<'_> {
             root = inner;
         }
         let ExprKind::Global(var) = root.kind else { return };
+        // The statistics barrier: the report follows every int, float and
+        // bool of the globals over time.
+        if has_cells(self.program, &target.ty) {
+            let len = self.program.width(&target.ty);
+            self.emit(Inst::GlobalsWritten { place, len });
+        }
         if !self.context.watched.vars.contains(&var) {
             return;
         }
@@ -299,49 +307,51 @@ impl FnLowerer<'_> {
         }
     }
 
-    /// Stores the value; false when there was nothing to store (an error
-    /// already reported). `element` receives the written element's index.
+    /// Stores the value and returns where; `None` when there was nothing to
+    /// store (an error already reported). `element` receives the written
+    /// element's index.
     fn assign_value(
         &mut self,
         target: &Expr<Type>,
         op: AssignOp,
         value: &Expr<Type>,
         element: &mut Option<ElementIndex>,
-    ) -> bool {
+    ) -> Option<Place> {
         if op == AssignOp::Set {
             if let ExprKind::Await(inner) = &value.kind {
                 // Await first: a place's dynamic index must not live across the suspension.
                 let result = self.await_value(inner);
-                let Some(dst) = self.place_path(target, element) else { return false };
+                let dst = self.place_path(target, element)?;
                 match result {
                     AwaitValue::Scalar(t) => self.emit(Inst::Store { place: dst, src: t }),
                     AwaitValue::Slots(src, len) => self.emit(Inst::Copy { dst, src, len }),
                     AwaitValue::None => {}
                 }
-                return true;
+                return Some(dst);
             }
             if is_scalar(&target.ty) {
                 let v = self.scalar(value);
-                let Some(dst) = self.place_path(target, element) else { return false };
+                let dst = self.place_path(target, element)?;
                 self.emit(Inst::Store { place: dst, src: v });
+                return Some(dst);
             } else {
                 // Build the new value aside first: the right side may read the target.
                 let width = self.program.width(&target.ty);
                 let tmp = self.hidden("assigned value", width);
                 self.into(value, tmp);
-                let Some(dst) = self.place_path(target, element) else { return false };
+                let dst = self.place_path(target, element)?;
                 self.emit(Inst::Copy { dst, src: tmp, len: width });
+                return Some(dst);
             }
-            return true;
         }
         let v = match &value.kind {
             ExprKind::Await(inner) => match self.await_value(inner) {
                 AwaitValue::Scalar(t) => t,
-                _ => return false,
+                _ => return None,
             },
             _ => self.scalar(value),
         };
-        let Some(dst) = self.place_path(target, element) else { return false };
+        let dst = self.place_path(target, element)?;
         let scalar = scalar_of(&target.ty);
         let old = self.load(dst, scalar);
         let op = match (op, scalar) {
@@ -356,7 +366,7 @@ impl FnLowerer<'_> {
         };
         let new = self.binary(op, old, v, scalar, target.span.to(value.span));
         self.emit(Inst::Store { place: dst, src: new });
-        true
+        Some(dst)
     }
 
     /// Writes a value (which may be an `await`) into a place.
@@ -440,7 +450,7 @@ impl FnLowerer<'_> {
 
     pub(super) fn text_piece(&mut self, text: &str) {
         if !text.is_empty() {
-            let string = self.strings.intern(text);
+            let string = self.interned.strings.intern(text);
             self.emit(Inst::Text { string });
         }
     }
