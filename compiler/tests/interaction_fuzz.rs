@@ -63,7 +63,12 @@
 //! 4. two runs with the same seed agree byte for byte (output, events, end
 //!    time, error, waiting, audit, globals), and so do two `TieOrder::Random`
 //!    runs, which must also pass 1–3; a model with a horizon prints a prefix
-//!    of what it prints without one.
+//!    of what it prints without one;
+//! 5. the statistics agree with the run (`check_stats`): time-weighted
+//!    figures lie within their extremes, every grant has a wait, a queue
+//!    holds `put - got`, an emptied queue's time-weighted length integrates
+//!    to its items' total wait (Little's law, exactly), and once every
+//!    process has ended no lock or resource line holds a request.
 //!
 //! `PROPTEST_CASES` sets the number of models (default 48),
 //! `PROPTEST_RNG_SEED` proptest's seed, `INTERACTION_FUZZ_DEPTH` how deep
@@ -85,7 +90,7 @@ use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::compile_source;
-use usim_runtime::{run, RunConfig, RunOutcome, SharedBuffer, TieOrder};
+use usim_runtime::{run, RunConfig, RunOutcome, SharedBuffer, TieOrder, TimeWeighted, WaitSummary};
 
 // ---------------------------------------------------------------------------
 // The model AST
@@ -1433,7 +1438,7 @@ impl Ran {
     fn fingerprint(&self) -> String {
         let o = &self.outcome;
         format!(
-            "events={} end={:x} stopped={} error={:?} waiting={:?} audit={:?} globals={:?}\n{}",
+            "events={} end={:x} stopped={} error={:?} waiting={:?} audit={:?} globals={:?}\nstats={:?}\n{}",
             o.events,
             o.end_time.to_bits(),
             o.stopped,
@@ -1441,6 +1446,7 @@ impl Ran {
             o.waiting,
             o.audit,
             o.globals,
+            o.stats,
             self.output
         )
     }
@@ -1520,6 +1526,7 @@ fn check_run(m: &Model, ran: &Ran, what: &str) -> Result<(), String> {
         }
     }
     let audited = ran.output.lines().any(|l| l == "AUDIT end");
+    check_stats(o, audited, what)?;
     if !audited {
         if m.horizon.is_none() {
             if m.deadlock_free() {
@@ -1569,6 +1576,79 @@ fn check_run(m: &Model, ran: &Ran, what: &str) -> Result<(), String> {
             let line = ran.output.lines().find(|l| l.starts_with(&format!("AUDIT lock l{i} "))).unwrap_or("(none)");
             return Err(format!("[lock-not-free] ({what}) after every process ended: {line}"));
         }
+    }
+    Ok(())
+}
+
+/// The statistics the runtime gathered agree with each other and with the
+/// run: every time-weighted figure lies between its extremes, a lock's
+/// grants each have a wait, a queue holds what was put and not got, and
+/// its time-weighted length integrates to the time its items spent
+/// buffered once it is empty (Little's law, exactly). Once every process
+/// has ended (`all_ended`), no line holds a request.
+fn check_stats(o: &RunOutcome, all_ended: bool, what: &str) -> Result<(), String> {
+    let s = &o.stats;
+    let span = o.end_time - s.start;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    let within = |tw: &TimeWeighted, name: &str| -> Result<(), String> {
+        let ok = tw.min <= tw.final_value
+            && tw.final_value <= tw.max
+            && (tw.mean >= tw.min || close(tw.mean, tw.min))
+            && (tw.mean <= tw.max || close(tw.mean, tw.max));
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("[stats-out-of-range] ({what}) {name}: {tw:?}"))
+        }
+    };
+    let waits = |w: &WaitSummary, count: u64, name: &str| -> Result<(), String> {
+        let ok = w.count == count && (count == 0 || (w.mean >= 0.0 && (w.mean <= w.max || close(w.mean, w.max))));
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("[stats-waits] ({what}) {name}: {w:?} for {count} completions"))
+        }
+    };
+    for lock in &s.locks {
+        within(&lock.queue, &format!("lock {} queue", lock.name))?;
+        waits(&lock.wait, lock.acquired, &format!("lock {}", lock.name))?;
+        if !(lock.utilization >= 0.0 && (lock.utilization <= 1.0 || close(lock.utilization, 1.0))) {
+            return Err(format!("[stats-utilization] ({what}) lock {}: {}", lock.name, lock.utilization));
+        }
+        if all_ended && lock.queue.final_value != 0.0 {
+            return Err(format!(
+                "[stats-line-left] ({what}) lock {}: {:?} after every process ended",
+                lock.name, lock.queue
+            ));
+        }
+    }
+    for queue in &s.queues {
+        within(&queue.length, &format!("queue {}", queue.name))?;
+        waits(&queue.wait, queue.got, &format!("queue {}", queue.name))?;
+        if queue.length.final_value != (queue.put - queue.got) as f64 {
+            return Err(format!("[stats-queue-books] ({what}) queue {}: {queue:?}", queue.name));
+        }
+        let buffered = queue.length.mean * span;
+        let waited = if queue.got == 0 { 0.0 } else { queue.wait.mean * queue.got as f64 };
+        if queue.length.final_value == 0.0 && !close(buffered, waited) {
+            return Err(format!(
+                "[stats-little] ({what}) queue {}: mean length x time = {buffered}, but its items waited {waited} in all",
+                queue.name
+            ));
+        }
+    }
+    for resource in &s.resources {
+        within(&resource.level, &format!("resource {}", resource.name))?;
+        within(&resource.queue, &format!("resource {} queue", resource.name))?;
+        if all_ended && resource.queue.final_value != 0.0 {
+            return Err(format!(
+                "[stats-line-left] ({what}) resource {}: {:?} after every process ended",
+                resource.name, resource.queue
+            ));
+        }
+    }
+    for tw in &s.cells {
+        within(tw, "a var")?;
     }
     Ok(())
 }
