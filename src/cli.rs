@@ -12,7 +12,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Compile a model to native code and run it.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check a model and print its diagnostics; nothing runs.
     Check { model: String },
     /// Print the stable text of a compiler stage.
@@ -75,14 +75,18 @@ pub struct RunArgs {
     /// Override a param: NAME=VALUE (several values separated by commas make a sweep).
     #[arg(long = "set", value_name = "NAME=V[,V...]")]
     pub set: Vec<String>,
-    /// Number of independent replications.
-    #[arg(long, default_value_t = 1)]
-    pub reps: u32,
-    /// Worker threads for replications and sweeps.
-    #[arg(long)]
-    pub jobs: Option<u32>,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub report: ReportFormat,
+    /// Number of independent replications (each its own random stream).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_reps, allow_negative_numbers = true)]
+    pub reps: u64,
+    /// Worker threads for replications and sweeps (default: the number of CPUs).
+    #[arg(long, value_name = "J", value_parser = parse_jobs, allow_negative_numbers = true)]
+    pub jobs: Option<usize>,
+    /// Discard the statistics gathered before this simulated time.
+    #[arg(long, value_name = "T", value_parser = parse_warmup, allow_negative_numbers = true)]
+    pub warmup: Option<f64>,
+    /// The report format: table (default), json or csv; with --shard, a JSON part file.
+    #[arg(long, value_enum)]
+    pub report: Option<ReportFormat>,
     /// Write the report to this file instead of stdout.
     #[arg(long)]
     pub out: Option<String>,
@@ -93,8 +97,8 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = TieOrderArg::Fifo)]
     pub tie_order: TieOrderArg,
     /// Run only the K-th of N slices of the (combination x replication) grid.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     /// The most processes alive at once, roots included; a `spawn` beyond it is a runtime error.
     #[arg(long, value_name = "N", default_value_t = usim_runtime::RunConfig::DEFAULT_MAX_PROCESSES,
           value_parser = parse_max_processes, allow_negative_numbers = true)]
@@ -122,37 +126,46 @@ fn parse_max_processes(text: &str) -> Result<usize, String> {
     }
 }
 
-impl RunArgs {
-    /// Rejects the options whose features have not landed, with a clear message.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.reps != 1 {
-            return Err("--reps is not available in this version yet (replications arrive with statistics)".into());
-        }
-        if self.shard.is_some() {
-            return Err("--shard is not available in this version yet (it arrives with sweeps)".into());
-        }
-        if self.report == ReportFormat::Csv {
-            return Err("--report csv is not available in this version yet; use table or json".into());
-        }
-        Ok(())
+fn parse_warmup(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(t) if t >= 0.0 && t.is_finite() => Ok(t + 0.0),
+        Ok(_) => Err("a warmup time must be a finite number >= 0".into()),
+        Err(_) => Err(format!("`{text}` is not a number")),
     }
+}
 
-    /// The `--set` pairs. A sweep (several values) is not available yet.
-    pub fn overrides(&self) -> Result<Vec<(String, String)>, String> {
-        let mut out = Vec::new();
-        for item in &self.set {
-            let Some((name, value)) = item.split_once('=') else {
-                return Err(format!("--set {item}: expected NAME=VALUE"));
-            };
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(format!("--set {item}: the param name is missing"));
-            }
-            if value.contains(',') {
-                return Err(format!("--set {item}: sweeps over several values are not available in this version yet"));
-            }
-            out.push((name.to_string(), value.to_string()));
-        }
-        Ok(out)
+fn parse_reps(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("the number of replications must be at least 1".into()),
+        Err(_) => Err(format!("`{text}` is not a replication count: use a whole number of at least 1")),
     }
+}
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a number of worker threads: use a whole number of at least 1")),
+    }
+}
+
+/// `--shard K/N`: the K-th (from 1) of N slices of the run grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let whole = |part: &str| part.trim().parse::<u64>().ok();
+    let Some((index, count)) = text.split_once('/').and_then(|(k, n)| Some((whole(k)?, whole(n)?))) else {
+        return Err("write K/N with whole numbers: the K-th of N shards, e.g. 3/8".into());
+    };
+    if count == 0 {
+        return Err("the number of shards N must be at least 1".into());
+    }
+    if index == 0 || index > count {
+        return Err(format!("shards are numbered from 1 to N, here from 1 to {count}"));
+    }
+    Ok(Shard { index, count })
 }

@@ -1,0 +1,259 @@
+//! All terminal and file output of usimc, checked: stdout and stderr as usimc
+//! writes them, what a failed write was, and the `--out` file. A failed write
+//! ends usimc with exit code 2 and a message that names the stream (on
+//! stderr, unless stderr is what failed).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, IsTerminal, Write};
+
+use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
+
+use crate::EXIT_USAGE;
+
+/// stdout and stderr as usimc writes them.
+///
+/// The Rust runtime reopens a standard stream that is closed when a program
+/// starts (`usimc run m.usim >&-`) on `/dev/null`, where every write
+/// succeeds and the text vanishes. On Linux a probe that runs before the
+/// runtime's start notes which streams were closed, and every write to those
+/// fails here as "it is closed".
+pub mod streams {
+    use std::io::{self, Write};
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    use super::Target;
+
+    /// Bit 1 << fd for stdout (1) and stderr (2): closed when usimc started.
+    static CLOSED_AT_START: AtomicU8 = AtomicU8::new(0);
+
+    #[cfg(target_os = "linux")]
+    mod probe {
+        use super::{Ordering, CLOSED_AT_START};
+
+        extern "C" {
+            fn fcntl(fd: i32, command: i32, ...) -> i32;
+        }
+
+        const F_GETFD: i32 = 1;
+
+        extern "C" fn probe() {
+            let mut closed = 0;
+            for fd in [1, 2] {
+                // SAFETY: F_GETFD only reads the flags of a descriptor number,
+                // takes no third argument, and fails with EBADF on a closed one.
+                if unsafe { fcntl(fd, F_GETFD) } == -1 {
+                    closed |= 1 << fd;
+                }
+            }
+            CLOSED_AT_START.store(closed, Ordering::Relaxed);
+        }
+
+        /// The C runtime calls the functions of `.init_array` before `main`,
+        /// so before the Rust runtime reopens closed standard streams.
+        #[used]
+        #[link_section = ".init_array"]
+        static PROBE: extern "C" fn() = probe;
+    }
+
+    /// Whether `to` (stdout or stderr) was closed when usimc started.
+    pub fn closed_at_start(to: &Target) -> bool {
+        let bit = match to {
+            Target::Stdout => 1 << 1,
+            Target::Stderr => 1 << 2,
+            Target::File(_) => return false,
+        };
+        CLOSED_AT_START.load(Ordering::Relaxed) & bit != 0
+    }
+
+    /// The error of a write to a stream closed at start.
+    pub fn closed() -> io::Error {
+        io::Error::other("it is closed")
+    }
+
+    /// Fails a write of `bytes` to a stream closed at start; writing nothing
+    /// is no loss.
+    fn check(to: &Target, bytes: &[u8]) -> io::Result<()> {
+        if closed_at_start(to) && !bytes.is_empty() {
+            Err(closed())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// stdout; writes go through the standard library's buffer, flushed by `flush`.
+    pub struct Stdout;
+
+    impl Write for Stdout {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            check(&Target::Stdout, bytes)?;
+            io::stdout().lock().write(bytes)
+        }
+
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+            check(&Target::Stdout, bytes)?;
+            io::stdout().lock().write_all(bytes)
+        }
+
+        /// Nothing written to a stream closed at start is pending.
+        fn flush(&mut self) -> io::Result<()> {
+            io::stdout().lock().flush()
+        }
+    }
+
+    /// stderr, unbuffered.
+    pub struct Stderr;
+
+    impl Write for Stderr {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            check(&Target::Stderr, bytes)?;
+            io::stderr().lock().write(bytes)
+        }
+
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+            check(&Target::Stderr, bytes)?;
+            io::stderr().lock().write_all(bytes)
+        }
+
+        /// Nothing written to a stream closed at start is pending.
+        fn flush(&mut self) -> io::Result<()> {
+            io::stderr().lock().flush()
+        }
+    }
+}
+
+/// Where a write went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Stdout,
+    Stderr,
+    /// The `--out` file.
+    File(String),
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Stdout => f.write_str("stdout"),
+            Target::Stderr => f.write_str("stderr"),
+            Target::File(path) => f.write_str(path),
+        }
+    }
+}
+
+/// A write that failed.
+#[derive(Debug)]
+pub struct WriteError {
+    /// What was being written: `the IR`, `the model's output`, `the report`.
+    pub what: &'static str,
+    pub to: Target,
+    pub error: io::Error,
+}
+
+impl WriteError {
+    pub fn stderr(error: io::Error) -> WriteError {
+        WriteError { what: "a message", to: Target::Stderr, error }
+    }
+
+    /// Says what failed, on stderr unless stderr is what failed (then there
+    /// is nowhere to say it), and returns the exit code for an IO error.
+    pub fn report(self) -> u8 {
+        if self.to != Target::Stderr {
+            let _ = say(&format!("usimc: cannot write {} to {}: {}", self.what, self.to, self.error));
+        }
+        EXIT_USAGE
+    }
+}
+
+/// Why a command ended before its end: an exit code whose message has been
+/// written, or a write that failed.
+#[derive(Debug)]
+pub enum Stop {
+    Code(u8),
+    Write(WriteError),
+}
+
+impl From<WriteError> for Stop {
+    fn from(e: WriteError) -> Stop {
+        Stop::Write(e)
+    }
+}
+
+/// Writes one line to stderr.
+pub fn say(line: &str) -> Result<(), WriteError> {
+    streams::Stderr.write_all(format!("{line}\n").as_bytes()).map_err(WriteError::stderr)
+}
+
+/// Writes `message` to stderr and ends the command with `code`.
+pub fn refuse<T>(code: u8, message: impl fmt::Display) -> Result<T, Stop> {
+    say(&message.to_string())?;
+    Err(Stop::Code(code))
+}
+
+/// Writes all of `bytes` to stdout and flushes it.
+pub fn write_stdout(what: &'static str, bytes: &[u8]) -> Result<(), WriteError> {
+    let mut out = streams::Stdout;
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(|error| WriteError { what, to: Target::Stdout, error })
+}
+
+/// stderr for diagnostics: in colour on a terminal, plain otherwise.
+pub fn diagnostics_stream() -> Box<dyn WriteColor> {
+    if io::stderr().is_terminal() {
+        Box::new(StandardStream::stderr(ColorChoice::Auto))
+    } else {
+        Box::new(NoColor::new(streams::Stderr))
+    }
+}
+
+/// The `--out` file, opened before the model is compiled so that a path that
+/// cannot be written is refused before any work. A file that exists keeps
+/// its contents until the report replaces them; one created here is removed
+/// again unless the report is written into it.
+pub struct ReportFile {
+    path: String,
+    file: File,
+    created: bool,
+    written: bool,
+}
+
+impl ReportFile {
+    pub fn open(path: &str) -> Result<ReportFile, Stop> {
+        let opened = match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(file) => Ok((file, true)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                OpenOptions::new().write(true).open(path).map(|file| (file, false))
+            }
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok((file, created)) => Ok(ReportFile { path: path.to_string(), file, created, written: false }),
+            Err(e) => refuse(EXIT_USAGE, format!("usimc: cannot write the report to {path}: {e}")),
+        }
+    }
+
+    pub fn write(mut self, text: &str) -> Result<(), WriteError> {
+        let mut write = || -> io::Result<()> {
+            // A regular file is emptied first; a device (`/dev/null`) cannot be.
+            if self.file.metadata()?.is_file() {
+                self.file.set_len(0)?;
+            }
+            self.file.write_all(text.as_bytes())?;
+            self.file.flush()
+        };
+        match write() {
+            Ok(()) => {
+                self.written = true;
+                Ok(())
+            }
+            Err(error) => Err(WriteError { what: "the report", to: Target::File(self.path.clone()), error }),
+        }
+    }
+}
+
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        if self.created && !self.written {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
