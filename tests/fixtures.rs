@@ -293,7 +293,8 @@ fn runtime_fixtures() {
     fail_on_exit_problems();
 }
 
-/// Every fixture sits in one of the three folders the tests read.
+/// Every fixture sits in one of the folders the tests read (`experiments/`
+/// is read by tests/experiments.rs).
 #[test]
 fn every_fixture_is_in_a_known_folder() {
     let dir = Path::new(ROOT).join("tests/fixtures");
@@ -301,11 +302,14 @@ fn every_fixture_is_in_a_known_folder() {
     for entry in std::fs::read_dir(&dir).expect("tests/fixtures exists") {
         let path = entry.expect("a directory entry").path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if !(path.is_dir() && matches!(name.as_str(), "ok" | "err" | "runtime")) {
+        if !(path.is_dir() && matches!(name.as_str(), "ok" | "err" | "runtime" | "experiments")) {
             strays.push(relative(&path));
         }
     }
-    assert!(strays.is_empty(), "unexpected entries in tests/fixtures (use ok/, err/ or runtime/): {strays:?}");
+    assert!(
+        strays.is_empty(),
+        "unexpected entries in tests/fixtures (use ok/, err/, runtime/ or experiments/): {strays:?}"
+    );
 }
 
 /// Every snapshot belongs to a fixture that still exists, so a deleted or

@@ -42,7 +42,7 @@ fn cells(s: &Stat, across: bool) -> Vec<String> {
     match s {
         Stat::Plain(v) if !across => vec![value(v)],
         Stat::Plain(Value::Null) => vec![String::new(); 4],
-        Stat::Plain(v) => vec![value(v), "0".into(), value(v), value(v)],
+        Stat::Plain(v) => vec![value(v), number(0.0), value(v), value(v)],
         Stat::Across { mean, ci95, min, max } => vec![number(*mean), number(*ci95), value(min), value(max)],
     }
 }

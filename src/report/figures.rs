@@ -279,6 +279,104 @@ pub fn from_outcome(compiled: &Compiled, outcome: &RunOutcome) -> RunFigures {
     }
 }
 
+/// Two runs with a figure of every kind, for the renderers' tests.
+#[cfg(test)]
+pub fn samples() -> [RunFigures; 2] {
+    fn entry(name: &str, list: &[(&str, Value)]) -> Entry {
+        Entry { name: name.into(), figures: figures(list) }
+    }
+    let run = |shift: f64, ended_by: EndedBy, waiting: Vec<Waiter>| RunFigures {
+        params: vec![
+            ("N".into(), Value::Int(2)),
+            ("RATE".into(), Value::Float(0.5)),
+            ("FAST".into(), Value::Bool(true)),
+        ],
+        end_time: 10.0 + shift,
+        events: 42 + shift as u64,
+        ended_by,
+        entries: [
+            vec![entry(
+                "wait",
+                &[
+                    ("count", Value::Int(3)),
+                    ("mean", float(1.5 + shift)),
+                    ("std", float(0.5)),
+                    ("min", float(1.0)),
+                    ("max", float(2.0 + shift)),
+                    ("p50", float(1.5)),
+                    ("p95", float(1.95)),
+                    ("p99", float(1.99)),
+                    ("mser5_warmup", float(f64::NAN)),
+                ],
+            )],
+            vec![
+                entry(
+                    "done",
+                    &[
+                        ("final", Value::Int(5)),
+                        ("mean", float(2.5)),
+                        ("min", Value::Int(0)),
+                        ("max", Value::Int(5 + shift as i64)),
+                    ],
+                ),
+                entry(
+                    "open",
+                    &[
+                        ("final", Value::Bool(shift == 0.0)),
+                        ("mean", float(0.75)),
+                        ("min", Value::Int(0)),
+                        ("max", Value::Int(1)),
+                    ],
+                ),
+                entry(
+                    "level",
+                    &[("final", float(1.5)), ("mean", float(1.25)), ("min", float(0.0)), ("max", float(2.0))],
+                ),
+            ],
+            vec![entry(
+                "server",
+                &[
+                    ("capacity", Value::Int(1)),
+                    ("acquired", Value::Int(3)),
+                    ("utilization", float(0.5)),
+                    ("mean_queue", float(0.25)),
+                    ("max_queue", Value::Int(2)),
+                    ("mean_wait", float(1.0)),
+                    ("max_wait", float(2.0)),
+                ],
+            )],
+            vec![entry(
+                "jobs",
+                &[
+                    ("capacity", Value::Null),
+                    ("put", Value::Int(4)),
+                    ("got", Value::Int(3)),
+                    ("mean_length", float(0.5)),
+                    ("max_length", Value::Int(2)),
+                    ("mean_wait", float(f64::NAN)),
+                    ("max_wait", float(f64::NAN)),
+                ],
+            )],
+            vec![entry(
+                "tank",
+                &[
+                    ("capacity", float(200.0)),
+                    ("mean_level", float(120.5)),
+                    ("min_level", float(0.0)),
+                    ("max_level", float(200.0)),
+                    ("mean_queue", float(0.0)),
+                    ("max_queue", Value::Int(0)),
+                    ("mean_wait", float(f64::INFINITY)),
+                    ("max_wait", float(3.0)),
+                ],
+            )],
+        ],
+        waiting,
+    };
+    let late = Waiter { process: "late".into(), on: "channel news".into(), since: 3.0 };
+    [run(0.0, EndedBy::Horizon, vec![late.clone()]), run(2.0, EndedBy::Stop, vec![late])]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,6 +65,8 @@ fn run_json(g: u64, figures: &RunFigures) -> Json {
     if let Some(c) = report.combinations.first() {
         object.extend(json::combination(c, 1));
     }
+    // The count as it is: a report's int figures stop at 2^63 - 1, a part's do not.
+    object.insert("events".into(), json!(figures.events));
     Json::Object(object)
 }
 
@@ -303,7 +305,9 @@ mod tests {
 
     #[test]
     fn a_part_reads_back_as_it_was_written() {
-        let part = sample();
+        let mut part = sample();
+        // Above what a report's int figures hold.
+        part.runs[0].1.events = u64::MAX;
         let back = from_json(&to_json(&part)).expect("a part file");
         assert_eq!(back.header, part.header);
         assert_eq!(back.runs.len(), 1);
@@ -315,5 +319,84 @@ mod tests {
     fn other_files_are_refused_with_a_reason() {
         assert_eq!(from_json("{}").err().as_deref(), Some("it is not a part file (made by `usimc run --shard K/N`)"));
         assert!(from_json("[1,").err().is_some_and(|e| e.starts_with("it is not JSON: ")));
+    }
+
+    mod round_trip {
+        use super::*;
+        use proptest::collection::{btree_map, vec};
+        use proptest::prelude::*;
+
+        fn float() -> impl Strategy<Value = f64> {
+            prop_oneof![
+                any::<f64>(),
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY),
+                Just(-0.0),
+                Just(f64::MIN_POSITIVE / 3.0),
+                Just(f64::MAX),
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                any::<i64>().prop_map(Value::Int),
+                float().prop_map(Value::Float),
+                any::<bool>().prop_map(Value::Bool),
+                Just(Value::Null),
+            ]
+        }
+
+        /// Names are unique within a list, as a model's are.
+        fn named<T: std::fmt::Debug + Clone>(
+            item: impl Strategy<Value = T>,
+        ) -> impl Strategy<Value = Vec<(String, T)>> {
+            btree_map("\\PC{1,12}", item, 0..5).prop_map(|m| m.into_iter().collect())
+        }
+
+        fn entries() -> impl Strategy<Value = Vec<Entry>> {
+            named(named(value()))
+                .prop_map(|list| list.into_iter().map(|(name, figures)| Entry { name, figures }).collect())
+        }
+
+        fn figures() -> impl Strategy<Value = RunFigures> {
+            let ended_by =
+                prop_oneof![Just(EndedBy::Horizon), Just(EndedBy::Stop), Just(EndedBy::NoEvents), Just(EndedBy::Error)];
+            let waiter =
+                ("\\PC{0,10}", "\\PC{0,10}", float()).prop_map(|(process, on, since)| Waiter { process, on, since });
+            (
+                named(value()),
+                float(),
+                any::<u64>(),
+                ended_by,
+                [entries(), entries(), entries(), entries(), entries()],
+                vec(waiter, 0..3),
+            )
+                .prop_map(|(params, end_time, events, ended_by, entries, waiting)| RunFigures {
+                    params,
+                    end_time,
+                    events,
+                    ended_by,
+                    entries,
+                    waiting,
+                })
+        }
+
+        proptest! {
+            #[test]
+            fn random_figures_survive_the_part_file_exactly(runs in vec(figures(), 0..4), seed in any::<u64>()) {
+                let mut part = sample();
+                part.header.seed = seed;
+                part.header.slice = (5, 5 + runs.len() as u64);
+                part.runs = runs.into_iter().enumerate().map(|(k, f)| (5 + k as u64, f)).collect();
+                let back = from_json(&to_json(&part)).expect("a part file");
+                prop_assert_eq!(&back.header, &part.header);
+                prop_assert_eq!(back.runs.len(), part.runs.len());
+                for ((g, a), (h, b)) in back.runs.iter().zip(&part.runs) {
+                    prop_assert_eq!(g, h);
+                    prop_assert!(a.same(b), "{:?}\nread back as\n{:?}", b, a);
+                }
+            }
+        }
     }
 }
