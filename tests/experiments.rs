@@ -515,3 +515,187 @@ fn a_part_file_holds_what_merge_needs() {
     let after_hash = &part[head.len() + 64..];
     assert!(after_hash.starts_with(tail), "{part}");
 }
+
+/// Whether `actual` matches `expected`, where an expected line `...` stands
+/// for any number of lines (none too).
+fn lines_match(expected: &[&str], actual: &[&str]) -> bool {
+    match expected.split_first() {
+        None => actual.is_empty(),
+        Some((&"...", rest)) => (0..=actual.len()).any(|skip| lines_match(rest, &actual[skip..])),
+        Some((line, rest)) => actual.first() == Some(line) && lines_match(rest, &actual[1..]),
+    }
+}
+
+#[test]
+fn lines_match_with_elisions() {
+    assert!(lines_match(&["a", "...", "d"], &["a", "b", "c", "d"]));
+    assert!(lines_match(&["a", "...", "b"], &["a", "b"]));
+    assert!(lines_match(&["..."], &[]));
+    assert!(!lines_match(&["a", "...", "d"], &["a", "b", "c"]));
+    assert!(!lines_match(&["a"], &["a", "b"]));
+}
+
+/// A folder with a copy of `examples/`, where the docs' commands run.
+fn examples_copy(test: &str) -> PathBuf {
+    let dir = scratch(test);
+    std::fs::create_dir_all(dir.join("examples")).expect("a folder");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for entry in std::fs::read_dir(&examples).expect("examples/") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "usim") {
+            std::fs::copy(&path, dir.join("examples").join(path.file_name().expect("a name"))).expect("a copy");
+        }
+    }
+    dir
+}
+
+#[test]
+fn the_transcripts_of_the_experiments_page_are_what_usimc_prints() {
+    let page = text(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/experiments.md"));
+    let dir = examples_copy("docs");
+    let mut checked = 0;
+    let mut lines = page.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```console" {
+            continue;
+        }
+        let block: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let mut rest = block.as_slice();
+        while let Some((command, after)) = rest.split_first() {
+            let args = command.strip_prefix("$ usimc ").unwrap_or_else(|| panic!("not a command: {command}"));
+            let end = after.iter().position(|l| l.starts_with("$ ")).unwrap_or(after.len());
+            let (expected, next) = after.split_at(end);
+            let output = Command::new(env!("CARGO_BIN_EXE_usimc"))
+                .current_dir(&dir)
+                .args(args.split_whitespace())
+                .output()
+                .expect("usimc runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert_eq!(output.status.code(), Some(0), "{command}: {}", String::from_utf8_lossy(&output.stderr));
+            let actual: Vec<&str> = stdout.lines().collect();
+            assert!(
+                lines_match(expected, &actual),
+                "docs/experiments.md: `{command}` prints\n{stdout}\nnot what the page shows:\n{}",
+                expected.join("\n")
+            );
+            checked += 1;
+            rest = next;
+        }
+    }
+    assert!(checked >= 6, "only {checked} commands found in docs/experiments.md");
+}
+
+/// Writes an executable stand-in for a cluster tool into `bin`.
+fn stand_in(bin: &Path, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = bin.join(name);
+    std::fs::write(&path, script).expect("a stand-in");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("executable");
+}
+
+/// Runs `scripts/NAME` with `bin` first on the PATH; returns its report.
+fn run_script(name: &str, dir: &Path, bin: &Path, report: &str, args: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = dir.join("out");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let output = Command::new("bash")
+        .arg(root.join("scripts").join(name))
+        .args(args)
+        .current_dir(root)
+        .env("PATH", path)
+        .env("USIMC", env!("CARGO_BIN_EXE_usimc"))
+        .env("DIR", &out)
+        .env("REPORT", report)
+        .output()
+        .expect("bash runs");
+    assert_eq!(output.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+    text(&out.join(format!("report.{report}")))
+}
+
+#[test]
+fn the_slurm_script_submits_an_array_and_a_merge_that_gives_the_unsharded_report() {
+    let dir = scratch("slurm");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("a folder");
+    // Runs each --wrap at once, with sh as Slurm does: the array's once per
+    // index, with SLURM_ARRAY_TASK_ID set; says a job id as --parsable does.
+    stand_in(
+        &bin,
+        "sbatch",
+        r#"#!/usr/bin/env bash
+echo "$@" >> "$(dirname "$0")/sbatch.log"
+array= wrap= out=
+for a in "$@"; do
+    case $a in
+        --array=*) array=${a#--array=} ;;
+        --wrap=*) wrap=${a#--wrap=} ;;
+        --output=*) out=${a#--output=} ;;
+    esac
+done
+if [ -n "$array" ]; then
+    for k in $(seq "${array%-*}" "${array#*-}"); do
+        SLURM_ARRAY_TASK_ID=$k sh -c "$wrap" > "${out//%a/$k}" 2>&1 || exit 1
+    done
+    echo "41;cluster"
+else
+    sh -c "$wrap" > "$out" 2>&1 || exit 1
+    echo "42"
+fi
+"#,
+    );
+    let grid = ["--set", "SERVERS=1,2", "--reps", "3"];
+    let report = run_script("slurm_sweep.sh", &dir, &bin, "csv", &[&["4", COUNTER][..], &grid].concat());
+    let (_, unsharded) = run_with_report(&dir, "whole.csv", COUNTER, &[&grid[..], &["--report", "csv"]].concat());
+    assert_eq!(report, unsharded);
+    let log = text(&bin.join("sbatch.log"));
+    let submissions: Vec<&str> = log.lines().collect();
+    assert_eq!(submissions.len(), 2, "{log}");
+    assert!(submissions[0].starts_with("--parsable --array=1-4 --job-name=usimc-shard "), "{log}");
+    assert!(submissions[0].contains(" --shard $SLURM_ARRAY_TASK_ID/4 --out "), "{log}");
+    assert!(submissions[1].starts_with("--parsable --dependency=afterok:41 --job-name=usimc-merge "), "{log}");
+    // Each task's print output is in its log.
+    let task_2 = text(&dir.join("out/shard-2.log"));
+    assert_eq!(task_2.lines().count(), 2, "{task_2}");
+}
+
+#[test]
+fn the_parallel_script_runs_every_shard_and_merges_them_into_the_unsharded_report() {
+    let dir = scratch("parallel");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("a folder");
+    // GNU parallel's -q: the command's arguments as they are, {} replaced
+    // by each value after :::, here one at a time.
+    stand_in(
+        &bin,
+        "parallel",
+        r#"#!/usr/bin/env bash
+echo "$@" >> "$(dirname "$0")/parallel.log"
+while [ $# -gt 0 ]; do
+    case $1 in
+        -q) shift ;;
+        --halt|--jobs|--sshlogin) shift 2 ;;
+        *) break ;;
+    esac
+done
+command=()
+while [ "$1" != ":::" ]; do command+=("$1"); shift; done
+shift
+for value in "$@"; do
+    run=()
+    for word in "${command[@]}"; do run+=("${word//\{\}/$value}"); done
+    "${run[@]}" || exit 1
+done
+"#,
+    );
+    let grid = ["--set", "CUSTOMERS=2,4,6", "--reps", "2", "--warmup", "0.5"];
+    let report = run_script("parallel_sweep.sh", &dir, &bin, "json", &[&["5", COUNTER][..], &grid].concat());
+    let (stdout, unsharded) =
+        run_with_report(&dir, "whole.json", COUNTER, &[&grid[..], &["--report", "json"]].concat());
+    assert_eq!(report, unsharded);
+    // The shards' outputs, in shard order, are the unsharded run's.
+    let outputs: String = (1..=5).map(|k| text(&dir.join(format!("out/shard-{k}.out")))).collect();
+    assert_eq!(outputs, stdout);
+    let log = text(&bin.join("parallel.log"));
+    assert!(log.starts_with("-q --halt now,fail=1 sh -c "), "{log}");
+    assert!(log.ends_with(" ::: 1 2 3 4 5\n"), "{log}");
+}
