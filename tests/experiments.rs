@@ -699,3 +699,19 @@ done
     assert!(log.starts_with("-q --halt now,fail=1 sh -c "), "{log}");
     assert!(log.ends_with(" ::: 1 2 3 4 5\n"), "{log}");
 }
+
+#[test]
+fn a_failed_write_of_the_output_of_several_runs_is_exit_2() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_usimc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", COUNTER, "--reps", "3", "--jobs", "2", "--out", "/dev/null"])
+        .stdout(full)
+        .output()
+        .expect("usimc runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "usimc: cannot write the model's output to stdout: No space left on device (os error 28)\n"
+    );
+}

@@ -12,6 +12,7 @@ use std::sync::{mpsc, Arc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use usim_compiler::Compiled;
 use usim_runtime::{RunConfig, RuntimeError, SharedBuffer, TieOrder};
+use usim_stdlib::format::format_float;
 
 use super::plan::RunSpec;
 use crate::io::{streams, write_stdout, WriteError};
@@ -101,6 +102,13 @@ fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write + Send>) ->
     }
 }
 
+/// A time for the progress bar: six significant digits, never an exponent.
+fn significant(t: f64) -> String {
+    let magnitude = if t.abs() >= 1.0 { t.abs().log10().floor() as i32 } else { 0 };
+    let decimals = (5 - magnitude).clamp(0, 5) as usize;
+    format!("{t:.decimals$}")
+}
+
 /// Runs one run: its figures, or why it failed.
 fn run_one(compiled: &Compiled, config: RunConfig) -> Result<RunFigures, RunFailure> {
     let outcome = usim_runtime::run(compiled.program(), config);
@@ -146,7 +154,7 @@ fn drive_one(programs: &Programs, spec: &RunSpec, settings: &Settings, show_prog
         let ticker = bar.clone();
         config.progress = Some(Box::new(move |now: f64| {
             ticker.set_position(((now / horizon).clamp(0.0, 1.0) * 1000.0) as u64);
-            ticker.set_message(format!("{now:.6} of {horizon}"));
+            ticker.set_message(format!("{} of {}", significant(now), format_float(horizon)));
         }));
     }
     let result = run_one(compiled, config);
@@ -201,7 +209,7 @@ fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, job
         });
     }
     drop(sender);
-    let bar = bar(show, total as u64, "{bar:40} {pos}/{len} runs");
+    let bar = bar(show, total as u64, "{bar:40} {pos}/{len} runs, {eta} left");
     let mut pending: BTreeMap<usize, (Vec<u8>, Result<RunFigures, RunFailure>)> = BTreeMap::new();
     let mut done = Vec::with_capacity(total);
     while done.len() < total {

@@ -191,9 +191,9 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
             )
         } else {
             format!(
-                "usimc: compiled {} points in {:.1} ms; ran {} runs ({events} events) in {:.1} ms \
+                "usimc: compiled {} in {:.1} ms; ran {} runs ({events} events) in {:.1} ms \
                  ({:.1} runs/s, {:.0} events/s)",
-                combinations.len(),
+                if combinations.len() == 1 { "1 point".to_string() } else { format!("{} points", combinations.len()) },
                 millis(compile_time),
                 specs.len(),
                 millis(run_time),

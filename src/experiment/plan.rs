@@ -8,9 +8,10 @@ use usim_runtime::Stream;
 
 use crate::cli::Shard;
 
-/// The most combinations a sweep may have: each is compiled before anything
-/// runs, so a product larger than this is a mistake on the command line.
-pub const MAX_COMBINATIONS: u64 = 100_000;
+/// The most combinations a sweep may have. Each is compiled before anything
+/// runs, and each compiled program holds its own code (and reserves 1 GiB
+/// of address space for it), so a product larger than this is refused.
+pub const MAX_COMBINATIONS: u64 = 10_000;
 
 /// One `--set NAME=V1,V2,...` as given (values trimmed).
 #[derive(Clone, Debug, PartialEq, Eq)]
