@@ -18,6 +18,10 @@ use super::plan::RunSpec;
 use crate::io::{streams, write_stdout, WriteError};
 use crate::report::figures::{from_outcome, RunFigures};
 
+/// The most worker threads, whatever `--jobs` says: more would only wait
+/// for the CPUs (and each reserves a large stack).
+pub const MAX_THREADS: usize = 1024;
+
 /// How every run of the slice is configured, besides its stream.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -49,8 +53,9 @@ pub enum Driven {
     Failed { index: usize, failure: RunFailure },
     /// Writing the captured output of a run failed.
     WriteFailed(WriteError),
-    /// The worker threads could not start or one failed: a bug or a
-    /// machine without threads to spare, never the model.
+    /// The worker threads could not start (the system refused them).
+    NoThreads(String),
+    /// A worker thread failed: a bug in usimc, never the model.
     Internal(String),
 }
 
@@ -170,7 +175,7 @@ type Message = (usize, Vec<u8>, Result<RunFigures, RunFailure>);
 
 fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, jobs: usize, show: bool) -> Driven {
     let total = specs.len();
-    let threads = jobs.clamp(1, total);
+    let threads = jobs.clamp(1, total.min(MAX_THREADS));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         // The runtime needs a stack well above its 64 MiB budget for `fn` calls.
@@ -181,7 +186,7 @@ fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, job
         .build();
     let pool = match pool {
         Ok(pool) => pool,
-        Err(e) => return Driven::Internal(format!("cannot start {threads} worker threads: {e}")),
+        Err(e) => return Driven::NoThreads(format!("cannot start {threads} worker threads: {e}")),
     };
     let specs = Arc::new(specs);
     // Workers take runs in ascending order; none starts a run after one that failed.

@@ -143,11 +143,14 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
         Ok(combinations) => combinations,
         Err(message) => return refuse(EXIT_USAGE, format!("error: {message}")),
     };
+    let grid = Grid { combinations: combinations.len() as u64, replications: args.reps };
+    if let Err(message) = grid.check(args.shard) {
+        return refuse(EXIT_USAGE, format!("error: {message}"));
+    }
     let report_file = match &args.out {
         Some(path) => Some(ReportFile::open(path)?),
         None => None,
     };
-    let grid = Grid { combinations: combinations.len() as u64, replications: args.reps };
     let slice = grid.slice(args.shard);
     let compile_start = Instant::now();
     let programs = Arc::new(compile_all(&model, &combinations, &settings, grid, &slice)?);
@@ -173,6 +176,7 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
             return report_run_failure(&model, failure, name);
         }
         Driven::WriteFailed(error) => return Err(error.into()),
+        Driven::NoThreads(message) => return refuse(EXIT_USAGE, format!("usimc: {message}")),
         Driven::Internal(message) => {
             return refuse(EXIT_RUNTIME, format!("usimc: internal error: {message}; please report this with the model"))
         }

@@ -13,6 +13,14 @@ use crate::cli::Shard;
 /// of address space for it), so a product larger than this is refused.
 pub const MAX_COMBINATIONS: u64 = 10_000;
 
+/// The most runs an experiment (its whole grid, over all shards) may have,
+/// so that run numbers and slice bounds stay exact.
+pub const MAX_GRID_RUNS: u64 = 1 << 40;
+
+/// The most runs one `usimc run` (one shard) may run: the figures of all of
+/// them are kept until the report is written.
+pub const MAX_SLICE_RUNS: u64 = 10_000_000;
+
 /// One `--set NAME=V1,V2,...` as given (values trimmed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setting {
@@ -124,6 +132,27 @@ impl Grid {
         }
     }
 
+    /// Refuses a grid or a slice too large to run.
+    pub fn check(&self, shard: Option<Shard>) -> Result<(), String> {
+        let runs = u128::from(self.combinations) * u128::from(self.replications);
+        if runs > u128::from(MAX_GRID_RUNS) {
+            let what = match self.combinations {
+                1 => format!("--reps {} makes", self.replications),
+                n => format!("{n} combinations of {} replications make", self.replications),
+            };
+            return Err(format!("{what} {runs} runs; an experiment may have at most {MAX_GRID_RUNS}"));
+        }
+        let slice = self.slice(shard);
+        if slice.end - slice.start > MAX_SLICE_RUNS {
+            return Err(format!(
+                "this would run {} runs at once; one `usimc run` runs at most {MAX_SLICE_RUNS}: \
+                 split the experiment with --shard K/N",
+                slice.end - slice.start
+            ));
+        }
+        Ok(())
+    }
+
     /// The combination and replication of run `g`.
     pub fn place(&self, g: u64) -> (u64, u64) {
         (g / self.replications, g % self.replications)
@@ -219,6 +248,31 @@ mod tests {
         let grid = Grid { combinations: 2, replications: 5 };
         assert_eq!(grid.slice(Some(Shard { index: 2, count: 3 })), 3..6);
         assert_eq!(grid.slice(None), 0..10);
+    }
+
+    #[test]
+    fn grids_and_slices_too_large_are_refused() {
+        let huge = Grid { combinations: 3, replications: u64::MAX };
+        assert_eq!(
+            huge.check(None),
+            Err(format!(
+                "3 combinations of {} replications make {} runs; an experiment may have at most 1099511627776",
+                u64::MAX,
+                3 * u128::from(u64::MAX)
+            ))
+        );
+        let big = Grid { combinations: 2, replications: 6_000_000 };
+        assert_eq!(
+            big.check(None),
+            Err("this would run 12000000 runs at once; one `usimc run` runs at most 10000000: \
+                 split the experiment with --shard K/N"
+                .to_string())
+        );
+        assert_eq!(big.check(Some(Shard { index: 1, count: 2 })), Ok(()));
+        assert_eq!(
+            Grid { combinations: 1, replications: 1 << 41 }.check(None),
+            Err("--reps 2199023255552 makes 2199023255552 runs; an experiment may have at most 1099511627776".into())
+        );
     }
 
     #[test]
