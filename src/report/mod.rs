@@ -72,17 +72,17 @@ still waiting at the end:
         let text = render(ReportFormat::Table, &two()).unwrap();
         let expected_start = "\
 replications  2
-end time      11 ± 12.706204736174689  [10, 12]
-events        43 ± 12.706204736174689  [42, 44]
+end time      11 ± 12.7062  [10, 12]
+events        43 ± 12.7062  [42, 44]
 ended by      horizon: 1, stop: 1
 
-tally          statistic     mean  ± ci95                min   max
-wait           count         3     ± 0                   3     3
-               mean          2.5   ± 12.706204736174689  1.5   3.5
+tally          statistic     mean  ± ci95     min   max
+wait           count         3     ± 0        3     3
+               mean          2.5   ± 12.7062  1.5   3.5
 ";
         assert!(text.starts_with(expected_start), "{text}");
         for part in [
-            "\nopen           final      0.5   ± 6.353102368087344   0     1\n",
+            "\nopen           final      0.5   ± 6.3531   0     1\n",
             "\nlock           statistic    mean  ± ci95  min   max\nserver         capacity     1\n",
             "\njobs           capacity     unbounded\n",
             "\n               mean_wait   inf    ± NaN   inf    inf\n",

@@ -11,10 +11,35 @@ use crate::report::figures::{Kind, Value};
 /// The narrowest the name column gets, so short reports line up alike.
 const NAME_WIDTH: usize = 14;
 
+/// Significant digits of a float in the table (the JSON and CSV reports
+/// keep every digit).
+const DIGITS: i32 = 6;
+
+/// A float for people: [`DIGITS`] significant digits, trailing zeros
+/// dropped (`0.824876`, `3.98888`, `1227.7`, `4`); very large or small
+/// magnitudes, NaN and infinities as `print` writes them.
+fn figure(f: f64) -> String {
+    if f == 0.0 {
+        return "0".to_string();
+    }
+    if !f.is_finite() || !(1e-4..1e15).contains(&f.abs()) {
+        return format_float(f);
+    }
+    let magnitude = f.abs().log10().floor() as i32;
+    let decimals = (DIGITS - 1 - magnitude).max(0) as usize;
+    let text = format!("{f:.decimals$}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
 fn value_text(v: &Value) -> String {
     match v {
         Value::Int(i) => i.to_string(),
-        Value::Float(f) => format_float(*f),
+        Value::Float(f) => figure(*f),
         Value::Bool(b) => b.to_string(),
         Value::Null => "unbounded".to_string(),
     }
@@ -25,7 +50,7 @@ fn stat_text(s: &Stat) -> String {
     match s {
         Stat::Plain(v) => value_text(v),
         Stat::Across { mean, ci95, min, max } => {
-            format!("{} ± {}  [{}, {}]", format_float(*mean), format_float(*ci95), value_text(min), value_text(max))
+            format!("{} ± {}  [{}, {}]", figure(*mean), figure(*ci95), value_text(min), value_text(max))
         }
     }
 }
@@ -104,7 +129,7 @@ fn section_across(kind: Kind, entries: &[EntryReport]) -> String {
             let cells = match s {
                 Stat::Plain(v) => vec![value_text(v)],
                 Stat::Across { mean, ci95, min, max } => {
-                    vec![format_float(*mean), format!("± {}", format_float(*ci95)), value_text(min), value_text(max)]
+                    vec![figure(*mean), format!("± {}", figure(*ci95)), value_text(min), value_text(max)]
                 }
             };
             let mut row = vec![name, statistic.clone()];
@@ -139,7 +164,7 @@ fn block(out: &mut String, c: &Combination, across: bool) {
         out.push_str("\nstill waiting at the end:\n");
         for (k, w) in &c.waiting {
             let replication = if across { format!("replication {k}: ") } else { String::new() };
-            out.push_str(&format!("  {replication}{} waits on {} since {}\n", w.process, w.on, format_float(w.since)));
+            out.push_str(&format!("  {replication}{} waits on {} since {}\n", w.process, w.on, figure(w.since)));
         }
     }
 }
