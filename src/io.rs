@@ -214,6 +214,30 @@ pub struct ReportFile {
     file: File,
     created: bool,
     written: bool,
+    /// The path names the file stdout writes to (`--out /dev/stdout` with
+    /// stdout redirected to a file): the report follows the output through
+    /// stdout instead of overwriting it from the start of the file.
+    is_stdout: bool,
+}
+
+/// Whether `file` is the very file (device and inode) that stdout writes to.
+#[cfg(unix)]
+fn is_stdout(file: &File) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    if streams::closed_at_start(&Target::Stdout) {
+        return false;
+    }
+    let Ok(stdout) = io::stdout().as_fd().try_clone_to_owned() else { return false };
+    match (File::from(stdout).metadata(), file.metadata()) {
+        (Ok(out), Ok(ours)) => out.is_file() && out.dev() == ours.dev() && out.ino() == ours.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_: &File) -> bool {
+    false
 }
 
 impl ReportFile {
@@ -226,12 +250,20 @@ impl ReportFile {
             Err(e) => Err(e),
         };
         match opened {
-            Ok((file, created)) => Ok(ReportFile { path: path.to_string(), file, created, written: false }),
+            Ok((file, created)) => {
+                let is_stdout = is_stdout(&file);
+                Ok(ReportFile { path: path.to_string(), file, created, written: false, is_stdout })
+            }
             Err(e) => refuse(EXIT_USAGE, format!("usimc: cannot write the report to {path}: {e}")),
         }
     }
 
     pub fn write(mut self, text: &str) -> Result<(), WriteError> {
+        if self.is_stdout {
+            write_stdout("the report", text.as_bytes())?;
+            self.written = true;
+            return Ok(());
+        }
         let mut write = || -> io::Result<()> {
             // A regular file is emptied first; a device (`/dev/null`) cannot be.
             if self.file.metadata()?.is_file() {

@@ -390,3 +390,19 @@ fn invalid_utf8_is_located_by_line_and_column() {
     assert_ends(&ended, 1, "the bytes 0xE2 0x82 are not UTF-8");
     assert!(ended.stderr.contains(&format!("┌─ {path}:3:4\n")), "{}", ended.stderr);
 }
+
+// ------------------------------------------------- the report on stdout
+
+/// `--out /dev/stdout` with stdout redirected to a file: the report follows
+/// the model's output in that file instead of overwriting it from the start
+/// (it used to empty the file, which is stdout's own, before writing).
+#[test]
+fn a_report_to_dev_stdout_redirected_to_a_file_follows_the_output() {
+    let source = model("prints.usim", PRINTS.as_bytes());
+    let path = temp_path("stdout.txt");
+    let file = File::create(&path).expect("a file for stdout");
+    let ended = usimc_with(&["run", &source, "--out", "/dev/stdout"], Stdio::from(file), Stdio::piped());
+    assert_eq!(ended.code, Some(0), "{}", ended.stderr);
+    let written = std::fs::read_to_string(&path).expect("read stdout's file");
+    assert_eq!(written, "hello\nend time  0\nevents    1\nended by  no_events\n");
+}
