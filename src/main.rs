@@ -29,12 +29,23 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_COMPILE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_RUNTIME: u8 = 3;
+/// The user interrupted a run (Ctrl-C): 128 + SIGINT, as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(clap_message(&e)),
     };
+    // Ctrl-C asks the runs to stop where they are, so that the error can say
+    // when and where; a second Ctrl-C ends usimc at once. Without a handler
+    // (if the platform refuses one) Ctrl-C ends usimc as it would anyway.
+    let _ = ctrlc::set_handler(|| {
+        if usim_runtime::interrupt_requested() {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+        usim_runtime::request_interrupt();
+    });
     // Deeply nested input makes the recursive passes of the compiler deep too;
     // a large stack keeps them clear of overflow.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || execute(cli));
@@ -148,12 +159,28 @@ fn check(path: &str) -> Result<u8, Stop> {
     let model = read_model(path)?;
     // Lowering runs too: it reports features this release cannot compile yet.
     match usim_compiler::lower_source(&model.source, &[]) {
-        Ok((_, warnings)) => {
+        Ok((module, warnings)) => {
             show_warnings(&model, &warnings)?;
+            say(&check_summary(&model.name, &module, warnings.len()))?;
             Ok(EXIT_OK)
         }
         Err(f) => Ok(report_failure(&model, f)?),
     }
+}
+
+/// What `usimc check` says of a model that compiles:
+/// `m.usim: no problems (3 processes, 2 fns)`, or `m.usim: 2 warnings, no
+/// errors (...)` after the warnings it showed.
+fn check_summary(name: &str, module: &usim_compiler::ir::Module, warnings: usize) -> String {
+    let callables = module.functions.iter().filter(|f| !f.is_predicate);
+    let processes = callables.clone().filter(|f| f.is_process).count();
+    let fns = callables.filter(|f| !f.is_process).count();
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let problems = match warnings {
+        0 => "no problems".to_string(),
+        n => format!("{}, no errors", count(n, "warning", "warnings")),
+    };
+    format!("{name}: {problems} ({}, {})", count(processes, "process", "processes"), count(fns, "fn", "fns"))
 }
 
 fn emit(stage: EmitStage, path: &str) -> Result<u8, Stop> {

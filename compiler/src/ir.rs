@@ -197,6 +197,12 @@ pub enum Inst {
     },
     /// Fails with an `every` error unless `due > last`: the next start of
     /// an `every` must lie after its previous one.
+    /// The head of a loop: stop with "interrupted (Ctrl-C)" at `span` if
+    /// the user asked (a loop that never suspends keeps the event loop from
+    /// seeing the request).
+    Poll {
+        span: Span,
+    },
     CheckAdvance {
         due: Temp,
         last: Temp,
@@ -738,6 +744,7 @@ impl Function {
                 format!("check_member {index} < {len} of object {base} {}", span_text(*span))
             }
             Inst::CheckAdvance { due, last, span } => format!("check_advance {due} > {last} {}", span_text(*span)),
+            Inst::Poll { span } => format!("poll {}", span_text(*span)),
             Inst::CheckPeriod { period, span } => format!("check_period {period} {}", span_text(*span)),
             Inst::Now { dst } => format!("{dst} = now"),
             Inst::CallFn { func, args, ret, span } => {

@@ -192,6 +192,7 @@ pub(crate) fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::CheckIndex { index, .. } | Inst::CheckMember { index, .. } => (vec![*index], None),
         Inst::CheckPeriod { period, .. } => (vec![*period], None),
         Inst::CheckAdvance { due, last, .. } => (vec![*due, *last], None),
+        Inst::Poll { .. } => (vec![], None),
         Inst::CallFn { args, ret, .. } => {
             let mut uses = arg_uses(args);
             let def = match ret {

@@ -17,6 +17,8 @@ pub const ERROR_CALL_DEPTH: u32 = 5;
 /// An `every` whose next start would equal its current one: the period is
 /// below the resolution of time there, so time could never advance.
 pub const ERROR_EVERY_STUCK: u32 = 6;
+/// The user asked the run to stop (Ctrl-C; see [`crate::request_interrupt`]).
+pub const ERROR_INTERRUPTED: u32 = 7;
 
 /// The message for an error code passed to `usim_error`.
 pub fn inline_error_message(code: u32) -> String {
@@ -29,6 +31,7 @@ pub fn inline_error_message(code: u32) -> String {
         ERROR_EVERY_STUCK => {
             "`every` cannot advance: its period is below the resolution of time here, so the next start would equal this one"
         }
+        ERROR_INTERRUPTED => "interrupted (Ctrl-C)",
         other => return format!("internal error: unknown runtime error code {other}"),
     };
     message.to_string()
@@ -71,6 +74,7 @@ mod tests {
         assert!(inline_error_message(ERROR_INTEGER_OVERFLOW).starts_with("integer overflow"));
         assert!(inline_error_message(ERROR_REMAINDER_BY_ZERO).starts_with("remainder by zero"));
         assert!(inline_error_message(ERROR_CALL_DEPTH).contains("nested too deeply"));
+        assert_eq!(inline_error_message(ERROR_INTERRUPTED), "interrupted (Ctrl-C)");
         assert_eq!(inline_error_message(99), "internal error: unknown runtime error code 99");
     }
 

@@ -403,7 +403,11 @@ pub unsafe extern "C" fn usim_globals_written(rt: *mut Runtime, slot: i64, count
 /// As for every host function.
 pub unsafe extern "C" fn usim_error(rt: *mut Runtime, code: u32, span: i64) {
     // SAFETY: the caller passes the step's runtime pointer.
-    unsafe { runtime(rt) }.raise(inline_error_message(code), span)
+    let rt = unsafe { runtime(rt) };
+    if code == crate::ERROR_INTERRUPTED && rt.error.is_none() {
+        rt.interrupted = true;
+    }
+    rt.raise(inline_error_message(code), span)
 }
 
 /// Records an out-of-bounds array index.

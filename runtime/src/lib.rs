@@ -59,6 +59,7 @@ mod events;
 mod frame;
 pub mod host;
 pub mod host_abi;
+mod interrupt;
 mod lifecycle;
 mod objects;
 mod outcome;
@@ -80,10 +81,11 @@ pub use abi::{
 };
 pub use error::{
     inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
-    ERROR_EVERY_STUCK, ERROR_INTEGER_OVERFLOW, ERROR_REMAINDER_BY_ZERO,
+    ERROR_EVERY_STUCK, ERROR_INTEGER_OVERFLOW, ERROR_INTERRUPTED, ERROR_REMAINDER_BY_ZERO,
 };
 pub use host::*;
 pub use host_abi::{AbiType, HostFn};
+pub use interrupt::{interrupt_flag_address, interrupt_requested, request_interrupt};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
 pub use program::{

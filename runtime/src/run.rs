@@ -177,6 +177,12 @@ impl Runtime {
                 }
             };
             self.header.now = self.queue.now();
+            if crate::interrupt_requested() {
+                self.current = None;
+                self.interrupted = true;
+                self.raise(crate::inline_error_message(crate::ERROR_INTERRUPTED), crate::abi::NO_SPAN);
+                return End::Failed;
+            }
             if self.header.now >= self.stats.warmup_due {
                 self.restart_stats(self.stats.warmup_due);
             }
@@ -314,6 +320,7 @@ impl Runtime {
                 End::Horizon => EndedBy::Horizon,
                 End::Stopped => EndedBy::Stop,
                 End::Exhausted => EndedBy::NoEvents,
+                End::Failed if self.interrupted => EndedBy::Interrupted,
                 End::Failed => EndedBy::Error,
             },
             stats: if end == End::Failed { RunStats::default() } else { self.run_stats(end_time) },

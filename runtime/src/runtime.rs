@@ -79,6 +79,8 @@ pub struct Runtime {
     pub(crate) cell_kinds: Vec<CellKind>,
     pub(crate) cell_initial: Vec<f64>,
     pub(crate) tally_names: Vec<String>,
+    /// The run was stopped by [`crate::request_interrupt`].
+    pub(crate) interrupted: bool,
     /// See [`crate::RunConfig::progress`].
     pub(crate) progress: Option<Box<dyn FnMut(f64) + Send>>,
 }
@@ -123,6 +125,7 @@ impl Runtime {
             cell_kinds: Vec::new(),
             cell_initial: Vec::new(),
             tally_names: Vec::new(),
+            interrupted: false,
             progress: None,
         }
     }

@@ -13,6 +13,8 @@ pub enum EndedBy {
     NoEvents,
     /// A runtime error (or a failed write of the output) ended it.
     Error,
+    /// The user interrupted it (Ctrl-C).
+    Interrupted,
 }
 
 impl EndedBy {
@@ -23,6 +25,7 @@ impl EndedBy {
             EndedBy::Stop => "stop",
             EndedBy::NoEvents => "no_events",
             EndedBy::Error => "error",
+            EndedBy::Interrupted => "interrupted",
         }
     }
 }

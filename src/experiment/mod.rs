@@ -20,7 +20,7 @@ use crate::cli::{ReportFormat, RunArgs, TieOrderArg};
 use crate::io::{diagnostics_stream, refuse, say, write_stdout, ReportFile, Stop, Target, WriteError};
 use crate::report::figures::RunFigures;
 use crate::report::part::{self, Flags, Header, Part};
-use crate::{read_model, report_failure, show_warnings, Model, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
+use crate::{read_model, report_failure, show_warnings, Model, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
 use drive::{Driven, RunFailure};
 use plan::{Grid, RunSpec, Setting};
 
@@ -117,7 +117,7 @@ fn report_run_failure(model: &Model, failure: RunFailure, name: Option<String>) 
     if let Some(error) = failure.output {
         return Err(WriteError { what: "the model's output", to: Target::Stdout, error }.into());
     }
-    Ok(EXIT_RUNTIME)
+    Ok(if usim_runtime::interrupt_requested() { EXIT_INTERRUPTED } else { EXIT_RUNTIME })
 }
 
 pub fn run(args: RunArgs) -> Result<u8, Stop> {

@@ -557,6 +557,13 @@ impl FnGen<'_, '_> {
                 let stuck = self.builder.ins().fcmp(FloatCC::UnorderedOrLessThanOrEqual, due, last);
                 self.fail_if(stuck, error_code::EVERY_STUCK, *span)?;
             }
+            Inst::Poll { span } => {
+                // The flag lives in this process's memory for its whole life;
+                // a plain load each time round (never hoisted: not readonly).
+                let address = self.iconst(I64, rt::interrupt_flag_address() as i64);
+                let flag = self.builder.ins().load(I32, self.flags, address, 0);
+                self.fail_if(flag, error_code::INTERRUPTED, *span)?;
+            }
             Inst::CheckPeriod { period, span } => {
                 let p = self.get(*period);
                 let zero = self.builder.ins().f64const(0.0);

@@ -31,6 +31,7 @@ mod error_code {
     pub const EVERY_PERIOD: i64 = usim_runtime::ERROR_EVERY_PERIOD as i64;
     pub const RECURSION: i64 = usim_runtime::ERROR_CALL_DEPTH as i64;
     pub const EVERY_STUCK: i64 = usim_runtime::ERROR_EVERY_STUCK as i64;
+    pub const INTERRUPTED: i64 = usim_runtime::ERROR_INTERRUPTED as i64;
 }
 
 /// Address space reserved (not committed) for one model's code and data.

@@ -44,6 +44,7 @@ impl FnLowerer<'_> {
                 let exit = self.new_block();
                 self.terminate(Terminator::Jump(head));
                 self.switch_to(head);
+                self.emit(Inst::Poll { span: loop_head(stmt.span, body) });
                 let c = self.scalar(cond);
                 self.terminate(Terminator::Branch { cond: c, then: body_block, otherwise: exit });
                 self.switch_to(body_block);
@@ -55,6 +56,7 @@ impl FnLowerer<'_> {
                 let exit = self.new_block();
                 self.terminate(Terminator::Jump(head));
                 self.switch_to(head);
+                self.emit(Inst::Poll { span: loop_head(stmt.span, body) });
                 self.loop_body(body, exit, head);
                 self.switch_to(exit);
             }
@@ -180,6 +182,7 @@ impl FnLowerer<'_> {
         let exit = self.new_block();
         self.terminate(Terminator::Jump(head));
         self.switch_to(head);
+        self.emit(Inst::Poll { span: loop_head(span, body) });
         let i = self.load(counter, Scalar::Int);
         let limit = match &each {
             Each::Range { end } => self.load(*end, Scalar::Int),
@@ -531,3 +534,10 @@ impl FnLowerer<'_> {
 
 /// The longest array printed by straight-line code; longer ones loop.
 const UNROLLED_PRINT: u64 = 16;
+
+/// A loop statement's head, `while n < 3` or `loop`, without its body: where
+/// an interrupt says the run was.
+fn loop_head<T>(stmt: Span, body: &Block<T>) -> Span {
+    let end = body.span.start.clamp(stmt.start, stmt.end);
+    Span { start: stmt.start, end }
+}
