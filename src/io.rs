@@ -1,7 +1,8 @@
 //! All terminal and file output of usimc, checked: stdout and stderr as usimc
 //! writes them, what a failed write was, and the `--out` file. A failed write
 //! ends usimc with exit code 2 and a message that names the stream (on
-//! stderr, unless stderr is what failed).
+//! stderr, unless stderr is what failed); a pipe closed by its reader ends
+//! it quietly with exit code 0.
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -9,7 +10,7 @@ use std::io::{self, IsTerminal, Write};
 
 use codespan_reporting::term::termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
-use crate::EXIT_USAGE;
+use crate::{EXIT_OK, EXIT_USAGE};
 
 /// stdout and stderr as usimc writes them.
 ///
@@ -20,12 +21,45 @@ use crate::EXIT_USAGE;
 /// fails here as "it is closed".
 pub mod streams {
     use std::io::{self, Write};
-    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
     use super::Target;
 
     /// Bit 1 << fd for stdout (1) and stderr (2): closed when usimc started.
     static CLOSED_AT_START: AtomicU8 = AtomicU8::new(0);
+
+    /// Whether a write to stdout found its pipe closed by the reader, and
+    /// whether writes are to be dropped from then on (see [`keep_going_without_stdout`]).
+    static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+    static DROP_WHEN_GONE: AtomicBool = AtomicBool::new(false);
+
+    /// From now on a pipe on stdout closed by its reader does not end the
+    /// command: what is written to stdout after that is dropped, so a run
+    /// whose report goes to an `--out` file runs to its end and writes it.
+    pub fn keep_going_without_stdout() {
+        DROP_WHEN_GONE.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the reader of stdout's pipe has gone and writes are dropped.
+    fn dropping() -> bool {
+        STDOUT_GONE.load(Ordering::Relaxed) && DROP_WHEN_GONE.load(Ordering::Relaxed)
+    }
+
+    /// A stdout write's result: a closed pipe is noted, and is no error
+    /// when writes are to be dropped then.
+    fn noted<T>(result: io::Result<T>, dropped: T) -> io::Result<T> {
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                STDOUT_GONE.store(true, Ordering::Relaxed);
+                if DROP_WHEN_GONE.load(Ordering::Relaxed) {
+                    Ok(dropped)
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
+    }
 
     #[cfg(target_os = "linux")]
     mod probe {
@@ -87,17 +121,26 @@ pub mod streams {
     impl Write for Stdout {
         fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
             check(&Target::Stdout, bytes)?;
-            io::stdout().lock().write(bytes)
+            if dropping() {
+                return Ok(bytes.len());
+            }
+            noted(io::stdout().lock().write(bytes), bytes.len())
         }
 
         fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
             check(&Target::Stdout, bytes)?;
-            io::stdout().lock().write_all(bytes)
+            if dropping() {
+                return Ok(());
+            }
+            noted(io::stdout().lock().write_all(bytes), ())
         }
 
         /// Nothing written to a stream closed at start is pending.
         fn flush(&mut self) -> io::Result<()> {
-            io::stdout().lock().flush()
+            if dropping() {
+                return Ok(());
+            }
+            noted(io::stdout().lock().flush(), ())
         }
     }
 
@@ -155,9 +198,20 @@ impl WriteError {
         WriteError { what: "a message", to: Target::Stderr, error }
     }
 
+    /// Whether the write went into a pipe whose reader has gone
+    /// (`usimc run m.usim | head -1`): the reader wanted no more.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.to != Target::Stderr && self.error.kind() == io::ErrorKind::BrokenPipe
+    }
+
     /// Says what failed, on stderr unless stderr is what failed (then there
     /// is nowhere to say it), and returns the exit code for an IO error.
+    /// A pipe closed by its reader ends usimc quietly with success, as it
+    /// does other Unix tools: nobody is left to read the rest.
     pub fn report(self) -> u8 {
+        if self.is_closed_pipe() {
+            return EXIT_OK;
+        }
         if self.to != Target::Stderr {
             let _ = say(&format!("usimc: cannot write {} to {}: {}", self.what, self.to, self.error));
         }

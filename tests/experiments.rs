@@ -369,6 +369,8 @@ error[E0116]: `capacity` must be a positive int
   │
 3 │ lock desks(capacity: N)
   │                      ^ got 0
+  │
+  = this comes from `--set N=0`: without it the model has no such error
 
 tests/fixtures/experiments/capacity_from_a_param.usim: 1 error found
 "

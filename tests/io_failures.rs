@@ -1,8 +1,9 @@
 //! Output and input failures of the `usimc` binary: a full disk, a closed
-//! stdout, a broken pipe, a failing stderr, a model that is endless, huge, a
-//! directory, missing or not UTF-8. Each must end with the exact exit code
-//! (2 for an IO error, 1 for a model that cannot be compiled) and a message
-//! that names the stream or the file, never with a panic or a hang.
+//! stdout, a failing stderr, a model that is endless, huge, a directory,
+//! missing or not UTF-8. Each must end with the exact exit code (2 for an IO
+//! error, 1 for a model that cannot be compiled) and a message that names
+//! the stream or the file, never with a panic or a hang. A pipe closed by
+//! its reader is no failure: usimc ends quietly with exit code 0.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -21,7 +22,6 @@ const BAD: &str = "process main() {\n    let x = \n}\nrun main()\n";
 const FAILS: &str = "process main() {\n    print(\"before\")\n    fail(\"boom\")\n}\nrun main()\n";
 
 const FULL_DISK: &str = "No space left on device (os error 28)";
-const BROKEN_PIPE: &str = "Broken pipe (os error 32)";
 
 /// A file in the temp directory with a name no other test (or test run) uses.
 fn temp_path(name: &str) -> PathBuf {
@@ -189,13 +189,63 @@ fn a_closed_stdout_is_fine_when_nothing_goes_there() {
     assert_eq!(ended.code, Some(0), "stderr:\n{}", ended.stderr);
 }
 
+/// A pipe whose reader has gone (`usimc run m.usim | head -1`): the reader
+/// wanted no more, so usimc stops writing and ends quietly with success, as
+/// other Unix tools do.
+fn assert_quiet_success(ended: &Ended) {
+    assert_eq!(ended.code, Some(0), "exit code; stderr:\n{}", ended.stderr);
+    assert_eq!(ended.stderr, "", "a closed pipe is no error");
+}
+
+/// A pipe for stdout whose reader is gone before usimc starts.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
 #[test]
 fn model_output_into_a_pipe_closed_before_it_is_written() {
     let path = model("prints.usim", PRINTS.as_bytes());
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    let ended = usimc_with(&["run", &path], Stdio::from(writer), Stdio::piped());
-    assert_ends(&ended, 2, &format!("usimc: cannot write the model's output to stdout: {BROKEN_PIPE}\n"));
+    assert_quiet_success(&usimc_with(&["run", &path], closed_pipe(), Stdio::piped()));
+    // The report alone, and the output of several runs, too.
+    let silent = model("silent.usim", SILENT.as_bytes());
+    assert_quiet_success(&usimc_with(&["run", &silent], closed_pipe(), Stdio::piped()));
+    assert_quiet_success(&usimc_with(&["run", &path, "--reps", "3"], closed_pipe(), Stdio::piped()));
+    for stage in ["ast", "ir", "clif"] {
+        assert_quiet_success(&usimc_with(&["emit", stage, &path], closed_pipe(), Stdio::piped()));
+    }
+    assert_quiet_success(&usimc_with(&["--help"], closed_pipe(), Stdio::piped()));
+}
+
+#[test]
+fn a_closed_pipe_keeps_the_runtime_error_that_came_first() {
+    // `before` waits in the buffer when `fail` stops the run; writing it finds the pipe closed.
+    let path = model("fails.usim", FAILS.as_bytes());
+    let ended = usimc_with(&["run", &path], closed_pipe(), Stdio::piped());
+    assert_eq!(ended.code, Some(3), "stderr:\n{}", ended.stderr);
+    assert!(ended.stderr.starts_with("error[R0001]: boom\n"), "{}", ended.stderr);
+    assert!(!ended.stderr.contains("cannot write"), "{}", ended.stderr);
+    let ended = usimc_with(&["run", &path, "--reps", "2"], closed_pipe(), Stdio::piped());
+    assert_eq!(ended.code, Some(3), "stderr:\n{}", ended.stderr);
+    assert!(ended.stderr.starts_with("error[R0001]: boom\n"), "{}", ended.stderr);
+    assert!(ended.stderr.ends_with("usimc: in replication 0\n"), "{}", ended.stderr);
+}
+
+#[test]
+fn a_closed_pipe_does_not_cost_the_report_file() {
+    // The output is dropped from the closed pipe on, and the runs go on to the report.
+    let path = model("prints.usim", PRINTS.as_bytes());
+    for reps in ["1", "3"] {
+        let out = temp_path("report.txt");
+        let out_arg = out.to_string_lossy().into_owned();
+        let ended = usimc_with(&["run", &path, "--reps", reps, "--out", &out_arg], closed_pipe(), Stdio::piped());
+        assert_quiet_success(&ended);
+        let report = std::fs::read_to_string(&out).expect("the report was written");
+        let expected = if reps == "1" { "end time  0\n" } else { "replications  3\n" };
+        assert!(report.starts_with(expected), "{report}");
+        let _ = std::fs::remove_file(&out);
+    }
 }
 
 #[test]
@@ -207,20 +257,21 @@ fn emit_ir_into_a_pipe_closed_after_the_first_line() {
     }
     source.push_str("}\nrun main()\n");
     let path = model("long.usim", source.as_bytes());
-    let mut child = Command::new(USIMC)
-        .args(["emit", "ir", &path])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start usimc");
-    let mut first = String::new();
-    let mut lines = BufReader::new(child.stdout.take().expect("piped"));
-    lines.read_line(&mut first).expect("the first line");
-    assert!(!first.is_empty());
-    drop(lines);
-    let ended = finish(child, TIMEOUT);
-    assert_ends(&ended, 2, &format!("usimc: cannot write the IR to stdout: {BROKEN_PIPE}\n"));
+    for args in [&["emit", "ir", &path][..], &["run", &path]] {
+        let mut child = Command::new(USIMC)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start usimc");
+        let mut first = String::new();
+        let mut lines = BufReader::new(child.stdout.take().expect("piped"));
+        lines.read_line(&mut first).expect("the first line");
+        assert!(!first.is_empty());
+        drop(lines);
+        assert_quiet_success(&finish(child, TIMEOUT));
+    }
 }
 
 // ------------------------------------------------------------ stderr fails
@@ -273,6 +324,29 @@ fn a_bad_out_path_fails_before_the_run() {
     let ended = usimc(&["run", &path, "--out", &dir]);
     assert_ends(&ended, 2, &format!("usimc: cannot write the report to {dir}: Is a directory (os error 21)\n"));
     assert_eq!(ended.stdout, "");
+}
+
+#[test]
+fn merge_opens_its_out_file_before_reading_the_parts() {
+    // The part does not exist either: the report file is refused first.
+    let out = "/nonexistent/usimc/report.txt";
+    let ended = usimc(&["merge", "/nonexistent/usimc/part-1.json", "--out", out]);
+    assert_eq!(ended.code, Some(2));
+    assert_eq!(
+        ended.stderr,
+        format!("usimc: cannot write the report to {out}: No such file or directory (os error 2)\n")
+    );
+    // And a merge that fails leaves no new report file.
+    let fresh = temp_path("merged.txt");
+    let fresh_arg = fresh.to_string_lossy().into_owned();
+    let ended = usimc(&["merge", "/nonexistent/usimc/part-1.json", "--out", &fresh_arg]);
+    assert_eq!(ended.code, Some(2));
+    assert!(
+        ended.stderr.starts_with("usimc: cannot read the part /nonexistent/usimc/part-1.json: "),
+        "{}",
+        ended.stderr
+    );
+    assert!(!fresh.exists(), "a failed merge created its report file");
 }
 
 #[test]

@@ -227,15 +227,22 @@ fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, job
         pending.insert(index, (output, result));
         while let Some((output, result)) = pending.remove(&done.len()) {
             let index = done.len();
-            if let Err(error) = bar.suspend(|| write_stdout("the model's output", &output)) {
-                bar.finish_and_clear();
-                return Driven::WriteFailed(error);
-            }
-            match result {
-                Ok(figures) => done.push(figures),
-                Err(failure) => {
+            let written = bar.suspend(|| write_stdout("the model's output", &output));
+            match (written, result) {
+                (Ok(()), Ok(figures)) => done.push(figures),
+                (Ok(()), Err(failure)) => {
                     bar.finish_and_clear();
                     return Driven::Failed { index, failure };
+                }
+                // The run's own error is shown too, as for a single run.
+                (Err(written), Err(RunFailure { error: Some(error), output: None })) => {
+                    bar.finish_and_clear();
+                    let failure = RunFailure { error: Some(error), output: Some(written.error) };
+                    return Driven::Failed { index, failure };
+                }
+                (Err(error), _) => {
+                    bar.finish_and_clear();
+                    return Driven::WriteFailed(error);
                 }
             }
         }

@@ -17,7 +17,7 @@ use usim_compiler::diagnostic::Diagnostic;
 use usim_compiler::{render, Failure};
 
 use crate::cli::{ReportFormat, RunArgs, TieOrderArg};
-use crate::io::{diagnostics_stream, refuse, say, write_stdout, ReportFile, Stop, Target, WriteError};
+use crate::io::{diagnostics_stream, refuse, say, streams, write_stdout, ReportFile, Stop, Target, WriteError};
 use crate::report::figures::RunFigures;
 use crate::report::part::{self, Flags, Header, Part};
 use crate::{read_model, report_failure, show_warnings, Model, EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE};
@@ -87,6 +87,7 @@ fn compile_all(
                 programs.push(compiled);
             }
             Err(failure) => {
+                let failure = blame_overrides(model, overrides, failure);
                 if combinations.len() > 1 && !matches!(failure, Failure::BadOverride(_)) {
                     say(&format!("with {}:", plan::combination_label(settings, overrides)))?;
                 }
@@ -95,6 +96,28 @@ fn compile_all(
         }
     }
     Ok(programs)
+}
+
+/// Notes on each error that the `--set` values caused, the ones the model
+/// does not have with its own param values: the line it points at is the
+/// model's, but the value that makes it wrong came from the command line.
+fn blame_overrides(model: &Model, overrides: &[(String, String)], failure: Failure) -> Failure {
+    let Failure::Diagnostics(mut diagnostics) = failure else { return failure };
+    if overrides.is_empty() {
+        return Failure::Diagnostics(diagnostics);
+    }
+    let own = match usim_compiler::lower_source(&model.source, &[]) {
+        Ok(_) => Vec::new(),
+        Err(Failure::Diagnostics(own)) => own,
+        Err(_) => return Failure::Diagnostics(diagnostics),
+    };
+    let given: Vec<String> = overrides.iter().map(|(name, value)| format!("--set {name}={value}")).collect();
+    let it = if given.len() == 1 { "it" } else { "them" };
+    let note = format!("this comes from `{}`: without {it} the model has no such error", given.join(" "));
+    for diagnostic in diagnostics.iter_mut().filter(|d| d.is_error() && !own.contains(d)) {
+        diagnostic.notes.push(note.clone());
+    }
+    Failure::Diagnostics(diagnostics)
 }
 
 /// Shows why a run failed and returns the exit code (or the failed write).
@@ -115,7 +138,12 @@ fn report_run_failure(model: &Model, failure: RunFailure, name: Option<String>) 
         }
     }
     if let Some(error) = failure.output {
-        return Err(WriteError { what: "the model's output", to: Target::Stdout, error }.into());
+        let failed = WriteError { what: "the model's output", to: Target::Stdout, error };
+        // The model's error has been shown: a reader that left early does
+        // not turn it into a success.
+        if failure.error.is_none() || !failed.is_closed_pipe() {
+            return Err(failed.into());
+        }
     }
     Ok(if usim_runtime::interrupt_requested() { EXIT_INTERRUPTED } else { EXIT_RUNTIME })
 }
@@ -151,6 +179,11 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
         Some(path) => Some(ReportFile::open(path)?),
         None => None,
     };
+    if report_file.is_some() {
+        // The report has a reader of its own: a closed pipe on stdout
+        // drops the rest of the output, and the runs go on to the report.
+        streams::keep_going_without_stdout();
+    }
     let slice = grid.slice(args.shard);
     let compile_start = Instant::now();
     let programs = Arc::new(compile_all(&model, &combinations, &settings, grid, &slice)?);
