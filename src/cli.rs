@@ -1,4 +1,4 @@
-//! The command-line grammar of LANGUAGE.md §9, as clap derives.
+//! The command-line grammar (README.md, "Command line"), as clap derives.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

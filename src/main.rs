@@ -2,7 +2,8 @@
 //! runtime, renders diagnostics and writes reports. All file and terminal IO
 //! of usim lives here, and every write is checked: a failed write to stdout,
 //! stderr or the `--out` file ends usimc with exit code 2 and a message that
-//! names the stream (on stderr, unless stderr is what failed).
+//! names the stream (on stderr, unless stderr is what failed). A pipe closed
+//! by its reader is no failure: usimc ends quietly with exit code 0.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
