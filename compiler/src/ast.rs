@@ -214,8 +214,16 @@ pub struct StrLit<T> {
 pub enum StrPart<T> {
     /// Text with escapes already decoded.
     Text(String),
-    /// `{expr}` or `{expr:.N}`.
-    Interp { expr: Expr<T>, decimals: Option<u32> },
+    /// `{expr}`, or `{expr:spec}` with a format (`{x:.2}`, `{name:<12}`).
+    Interp { expr: Expr<T>, format: Option<Format> },
+}
+
+/// The format of an interpolation, `:>8.2` in `{x:>8.2}`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Format {
+    pub spec: usim_stdlib::format::Spec,
+    /// From the colon to before the `}`.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

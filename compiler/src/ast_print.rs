@@ -370,7 +370,7 @@ impl<T> Printer<'_, T> {
         }
     }
 
-    /// `(str "text" (interp x) (interp y 3))`
+    /// `(str "text" (interp x) (interp y .3) (interp z <8))`
     fn str_lit(&mut self, s: &StrLit<T>) {
         self.out.push_str("(str");
         for part in &s.parts {
@@ -378,11 +378,12 @@ impl<T> Printer<'_, T> {
                 StrPart::Text(text) => {
                     let _ = write!(self.out, " {text:?}");
                 }
-                StrPart::Interp { expr, decimals } => {
+                StrPart::Interp { expr, format } => {
                     self.out.push_str(" (interp");
                     self.sp_expr(expr);
-                    if let Some(n) = decimals {
-                        let _ = write!(self.out, " .{n}");
+                    // The spec as Rust spells it: `.3`, `>8.2`, `*^8`.
+                    if let Some(f) = format.filter(|f| !f.spec.is_plain()) {
+                        let _ = write!(self.out, " {}", f.spec);
                     }
                     self.out.push(')');
                 }

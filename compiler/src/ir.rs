@@ -10,6 +10,7 @@
 use std::fmt::{self, Write};
 
 use crate::span::Span;
+pub use usim_stdlib::format::Spec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Temp(pub u32);
@@ -247,11 +248,22 @@ pub enum Inst {
     Text {
         string: u32,
     },
-    /// Appends a formatted scalar.
+    /// Appends a formatted scalar: `{x}`, or `{x:spec}` (`{x:>8.2}`).
     TextValue {
         src: Temp,
         scalar: Scalar,
-        decimals: Option<u32>,
+        spec: Spec,
+    },
+    /// `dst` = where the line being printed ends now (in bytes): the start
+    /// of a struct or array that `TextPad` pads.
+    TextMark {
+        dst: Temp,
+    },
+    /// Pads the text appended since `start` (a `TextMark`) to the spec's
+    /// width: `{job:<30}`.
+    TextPad {
+        start: Temp,
+        spec: Spec,
     },
     /// Ends a `print`: the line goes to the output.
     PrintLine,
@@ -761,10 +773,10 @@ impl Function {
             Inst::Cancel { handle } => format!("cancel {handle}"),
             Inst::ScopeEnter => "scope_enter".into(),
             Inst::Text { string } => format!("text s{string}"),
-            Inst::TextValue { src, decimals, .. } => match decimals {
-                Some(n) => format!("text.{} {src} .{n}", ty(src)),
-                None => format!("text.{} {src}", ty(src)),
-            },
+            Inst::TextValue { src, spec, .. } if spec.is_plain() => format!("text.{} {src}", ty(src)),
+            Inst::TextValue { src, spec, .. } => format!("text.{} {src} :{spec}", ty(src)),
+            Inst::TextMark { dst } => format!("{dst} = text_mark"),
+            Inst::TextPad { start, spec } => format!("text_pad {start} :{spec}"),
             Inst::PrintLine => "print_line".into(),
             Inst::BlockEnd { block } => format!("block_end {}", held_text(*block)),
             Inst::VarWritten { var } => format!("var_written {var}"),

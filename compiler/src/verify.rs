@@ -210,6 +210,8 @@ pub(crate) fn inst_temps(inst: &Inst) -> (Vec<Temp>, Option<Temp>) {
         Inst::Cancel { handle } | Inst::JoinCheck { handle, .. } => (vec![*handle], None),
         Inst::JoinResults { dst, handle, .. } => ([place_uses(dst), vec![*handle]].concat(), None),
         Inst::TextValue { src, .. } => (vec![*src], None),
+        Inst::TextMark { dst } => (vec![], Some(*dst)),
+        Inst::TextPad { start, .. } => (vec![*start], None),
         Inst::ObjectValue { dst, object, .. } => (vec![*object], Some(*dst)),
         Inst::Send { object, src } => ([vec![*object], place_uses(src)].concat(), None),
         Inst::ElementWritten { index, .. } => (vec![*index], None),

@@ -253,6 +253,72 @@ pub unsafe extern "C" fn usim_text_bool(rt: *mut Runtime, value: u8) {
     rt.text().push_str(if value != 0 { "true" } else { "false" });
 }
 
+/// Appends an int as `{x:SPEC}` shows it; `spec` is a [`format::Spec`]
+/// in its [`format::Spec::encode`] form.
+///
+/// # Safety
+/// `rt` is null or points to the live runtime, not otherwise borrowed.
+pub unsafe extern "C" fn usim_text_int_spec(rt: *mut Runtime, value: i64, spec: u64) {
+    // SAFETY: as in `usim_round`.
+    let Some(rt) = (unsafe { rt.as_mut() }) else {
+        return;
+    };
+    format::write_int_spec(rt.text(), value, &format::Spec::decode(spec));
+}
+
+/// Appends a float as `{x:SPEC}` shows it; `spec` as in `usim_text_int_spec`.
+///
+/// # Safety
+/// `rt` is null or points to the live runtime, not otherwise borrowed.
+pub unsafe extern "C" fn usim_text_float_spec(rt: *mut Runtime, value: f64, spec: u64) {
+    // SAFETY: as in `usim_round`.
+    let Some(rt) = (unsafe { rt.as_mut() }) else {
+        return;
+    };
+    format::write_float_spec(rt.text(), value, &format::Spec::decode(spec));
+}
+
+/// Appends a bool (0 is false, anything else true) as `{b:SPEC}` shows it;
+/// `spec` as in `usim_text_int_spec`.
+///
+/// # Safety
+/// `rt` is null or points to the live runtime, not otherwise borrowed.
+pub unsafe extern "C" fn usim_text_bool_spec(rt: *mut Runtime, value: u8, spec: u64) {
+    // SAFETY: as in `usim_round`.
+    let Some(rt) = (unsafe { rt.as_mut() }) else {
+        return;
+    };
+    format::write_bool_spec(rt.text(), value != 0, &format::Spec::decode(spec));
+}
+
+/// The length in bytes of the text built so far: where a struct or an array
+/// printed with a width starts, for `usim_text_pad`.
+///
+/// # Safety
+/// `rt` is null or points to the live runtime, not otherwise borrowed.
+pub unsafe extern "C" fn usim_text_len(rt: *mut Runtime) -> u64 {
+    // SAFETY: as in `usim_round`.
+    let Some(rt) = (unsafe { rt.as_mut() }) else {
+        return 0;
+    };
+    rt.text().len() as u64
+}
+
+/// Pads the text appended since byte `start` (from `usim_text_len`) to the
+/// width of `spec` (as in `usim_text_int_spec`), left-aligned unless the spec
+/// says otherwise: how `{job:<30}` pads a struct or an array.
+///
+/// # Safety
+/// `rt` is null or points to the live runtime, not otherwise borrowed.
+pub unsafe extern "C" fn usim_text_pad(rt: *mut Runtime, start: u64, spec: u64) {
+    // SAFETY: as in `usim_round`.
+    let Some(rt) = (unsafe { rt.as_mut() }) else {
+        return;
+    };
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    format::pad_since(rt.text(), start, &format::Spec::decode(spec), format::Align::Left);
+}
+
 /// Ends a `print`: the text built so far becomes one output line.
 ///
 /// # Safety
@@ -299,6 +365,11 @@ pub(crate) fn functions() -> Vec<HostFn> {
         usim_text_float(2),
         usim_text_float_prec(3),
         usim_text_bool(2),
+        usim_text_int_spec(3),
+        usim_text_float_spec(3),
+        usim_text_bool_spec(3),
+        usim_text_len(1),
+        usim_text_pad(3),
         usim_print_end(1),
         usim_fail_end(2),
     ]

@@ -101,6 +101,11 @@ mod tests {
             "usim_text_float",
             "usim_text_float_prec",
             "usim_text_bool",
+            "usim_text_int_spec",
+            "usim_text_float_spec",
+            "usim_text_bool_spec",
+            "usim_text_len",
+            "usim_text_pad",
             "usim_print_end",
             "usim_fail_end",
         ] {

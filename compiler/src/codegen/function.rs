@@ -637,24 +637,47 @@ impl FnGen<'_, '_> {
                 let rt = self.rt;
                 self.call_host("usim_text_str", &[rt, ptr, len])?;
             }
-            Inst::TextValue { src, scalar, decimals } => {
+            Inst::TextValue { src, scalar, spec } => {
                 let v = self.get(*src);
                 let rt = self.rt;
-                match (scalar, decimals) {
-                    (Scalar::Float, Some(n)) => {
-                        let n = self.iconst(I32, *n as i64);
+                // `{x}` and `{x:.N}` keep their own host calls; any other
+                // spec goes to the host in its one-word form.
+                let decimals_only = spec.precision.map(crate::ir::Spec::decimals) == Some(*spec);
+                match (scalar, spec.is_plain(), decimals_only) {
+                    (Scalar::Float, _, true) => {
+                        let n = self.iconst(I32, i64::from(spec.precision.unwrap_or(0)));
                         self.call_host("usim_text_float_prec", &[rt, v, n])?;
                     }
-                    (Scalar::Float, None) => {
+                    (Scalar::Float, true, _) => {
                         self.call_host("usim_text_float", &[rt, v])?;
                     }
-                    (Scalar::Int, _) => {
+                    (Scalar::Int, true, _) => {
                         self.call_host("usim_text_int", &[rt, v])?;
                     }
-                    (Scalar::Bool, _) => {
+                    (Scalar::Bool, true, _) => {
                         self.call_host("usim_text_bool", &[rt, v])?;
                     }
+                    (scalar, false, _) => {
+                        let symbol = match scalar {
+                            Scalar::Int => "usim_text_int_spec",
+                            Scalar::Float => "usim_text_float_spec",
+                            Scalar::Bool => "usim_text_bool_spec",
+                        };
+                        let bits = self.iconst(I64, spec.encode() as i64);
+                        self.call_host(symbol, &[rt, v, bits])?;
+                    }
                 }
+            }
+            Inst::TextMark { dst } => {
+                let rt = self.rt;
+                let len = self.call_value("usim_text_len", &[rt])?;
+                self.set(*dst, len);
+            }
+            Inst::TextPad { start, spec } => {
+                let start = self.get(*start);
+                let rt = self.rt;
+                let bits = self.iconst(I64, spec.encode() as i64);
+                self.call_host("usim_text_pad", &[rt, start, bits])?;
             }
             Inst::PrintLine => {
                 let rt = self.rt;

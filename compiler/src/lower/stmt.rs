@@ -438,10 +438,19 @@ impl FnLowerer<'_> {
         for part in &s.parts {
             match part {
                 StrPart::Text(t) => self.text_piece(t),
-                StrPart::Interp { expr, decimals } => {
+                StrPart::Interp { expr, format } => {
+                    let spec = format.map(|f| f.spec).unwrap_or_default();
                     if is_scalar(&expr.ty) {
                         let src = self.scalar(expr);
-                        self.emit(Inst::TextValue { src, scalar: scalar_of(&expr.ty), decimals: *decimals });
+                        self.emit(Inst::TextValue { src, scalar: scalar_of(&expr.ty), spec });
+                    } else if spec.width.is_some() {
+                        // A struct or an array is padded as a whole: its text
+                        // is written, then padded from where it started.
+                        let place = self.place_or_temp(expr);
+                        let start = self.temp(Scalar::Int);
+                        self.emit(Inst::TextMark { dst: start });
+                        self.text_place(place, &expr.ty);
+                        self.emit(Inst::TextPad { start, spec });
                     } else {
                         let place = self.place_or_temp(expr);
                         self.text_place(place, &expr.ty);
@@ -526,7 +535,7 @@ impl FnLowerer<'_> {
             other => {
                 let scalar = scalar_of(other);
                 let src = self.load(place, scalar);
-                self.emit(Inst::TextValue { src, scalar, decimals: None });
+                self.emit(Inst::TextValue { src, scalar, spec: crate::ir::Spec::default() });
             }
         }
     }

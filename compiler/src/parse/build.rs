@@ -570,25 +570,18 @@ impl Builder {
                         parts.push(StrPart::Text(std::mem::take(&mut text)));
                     }
                     let mut kids = Kids::of(part);
+                    if let Some(fmt) = kids.take(Rule::interp_fmt) {
+                        // `{:8}`: a format with nothing to format.
+                        self.diags.push(
+                            Diagnostic::error(E_LITERAL, "a format needs a value before it", span_of(&fmt))
+                                .with_label("no value to format")
+                                .with_note("write the value first, as in `{x:8}`"),
+                        );
+                        continue;
+                    }
                     let expr = self.expr(kids.next()?)?;
-                    let decimals = match kids.take(Rule::interp_fmt) {
-                        Some(fmt) => {
-                            let digits = fmt.as_str().trim_start_matches([':', '.']);
-                            match digits.parse::<u32>() {
-                                Ok(n) => Some(n),
-                                Err(_) => {
-                                    self.diags.push(Diagnostic::error(
-                                        E_LITERAL,
-                                        format!("too many decimals: `{}`", fmt.as_str()),
-                                        span_of(&fmt),
-                                    ));
-                                    None
-                                }
-                            }
-                        }
-                        None => None,
-                    };
-                    parts.push(StrPart::Interp { expr, decimals });
+                    let format = kids.take(Rule::interp_fmt).and_then(|fmt| self.format_spec(&fmt));
+                    parts.push(StrPart::Interp { expr, format });
                 }
                 _ => {}
             }
@@ -597,6 +590,25 @@ impl Builder {
             parts.push(StrPart::Text(text));
         }
         Ok(StrLit { parts, span })
+    }
+
+    /// The format of an interpolation, `:>8.2`; a malformed one is reported
+    /// at its bad part and dropped.
+    fn format_spec(&mut self, fmt: &P<'_>) -> Option<Format> {
+        let span = span_of(fmt);
+        match usim_stdlib::format::parse_spec(fmt.as_str()) {
+            Ok(spec) => Some(Format { spec, span }),
+            Err(e) => {
+                let base = span.start as usize;
+                let at = Span::new(base + e.at.start, base + e.at.end);
+                self.diags.push(
+                    Diagnostic::error(E_LITERAL, e.message, at)
+                        .with_label(e.label)
+                        .with_note(usim_stdlib::format::SPEC_FORMS),
+                );
+                None
+            }
+        }
     }
 
     // -------------------------------------------------------------- expressions

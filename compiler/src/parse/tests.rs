@@ -255,9 +255,52 @@ fn interpolation_spans_point_into_the_source() {
     };
     let StmtKind::Print(text) = &process.body.stmts[0].kind else { panic!("no print") };
     assert_eq!(&source[text.span.range()], "\"t={now + 1:.2}\"");
-    let StrPart::Interp { expr, decimals } = &text.parts[1] else { panic!("no interpolation") };
+    let StrPart::Interp { expr, format } = &text.parts[1] else { panic!("no interpolation") };
     assert_eq!(&source[expr.span.range()], "now + 1");
-    assert_eq!(*decimals, Some(2));
+    let format = format.expect("a format");
+    assert_eq!(format.spec, usim_stdlib::format::Spec::decimals(2));
+    assert_eq!(&source[format.span.range()], ":.2");
+}
+
+#[test]
+fn interpolation_formats() {
+    assert_eq!(
+        body(r#"print("{a:8}|{b:<12}|{c:*^8.3}|{d:+08.2}|{e:>}|{f:}")"#),
+        r#"(print (str (interp a 8) "|" (interp b <12) "|" (interp c *^8.3) "|" (interp d +08.2) "|" (interp e >) "|" (interp f)))"#
+    );
+    // A fill that is itself an alignment character, and a space fill.
+    assert_eq!(body(r#"print("{a:<<4}{b: >4}")"#), "(print (str (interp a <<4) (interp b >4)))");
+    assert_eq!(body(r#"print("{Job { id: 1 }:<30}")"#), "(print (str (interp (struct-lit Job (id 1)) <30)))");
+}
+
+#[test]
+fn malformed_formats_are_reported_at_the_bad_part() {
+    let one = |spec: &str| {
+        let source = format!("process p() {{ print(\"{{x{spec}}}\") }}");
+        let d = diags(&source);
+        assert_eq!(d.len(), 1, "{spec}: {d:?}");
+        d[0].clone()
+    };
+    assert_eq!(one(":1001"), "E0002 a width is at most 1000 characters, not 1001 @24..28");
+    assert_eq!(one(":8."), "E0002 expected the number of decimals after `.` @25..26");
+    assert_eq!(one(":."), "E0002 expected the number of decimals after `.` @24..25");
+    assert_eq!(one(":?"), "E0002 usim has no debug format (`?`): `{x}` prints any value @24..25");
+    assert_eq!(one(":8x"), "E0002 usim prints numbers in decimal only: there is no `x` format @25..26");
+    assert_eq!(one(":-8"), "E0002 `-` is not a format flag: a negative number shows its `-` anyway @24..25");
+    assert_eq!(one(":w$"), "E0002 a width is a number, not a name (`name$`) @24..25");
+    assert_eq!(one(":+0>8"), "E0002 an alignment goes first, before any sign, `0` or width @26..27");
+    assert_eq!(one(":.1>8"), "E0002 an alignment goes first, before any sign, `0` or width @26..27");
+    // A fill that looks like a flag is a fill, as in Rust.
+    assert!(diags("process p() { print(\"{x:+<8}{x:0>8}{x:8<}\") }").is_empty());
+    assert_eq!(
+        one(":0+8"),
+        "E0002 the parts of a format go in the order fill and alignment, `+`, `0`, width, `.decimals` @25..26"
+    );
+    assert_eq!(
+        one(":*8"),
+        "E0002 `*` is not a format: a fill character goes before an alignment, as in `{x:*^8}` @24..25"
+    );
+    assert_eq!(diags(r#"process p() { print("a {:8} b") }"#), ["E0002 a format needs a value before it @24..26"]);
 }
 
 // ---------------------------------------------------------- items
@@ -487,7 +530,6 @@ fn syntax_error_messages() {
         ("queue q: int(capacity 10)", "expected `)`, `:` or `,`, found `10`", "10"),
         ("struct A { x: int y: float }", "expected `}` or `,`, found `y`", "y"),
         ("process p() {\n  x\n  .f()\n}", "expected a statement or `}`, found `.`", "."),
-        ("process p() {\n  print(\"{x:.}\")\n}", "expected `}`, found `:`", ":"),
     ];
     for (source, message, text) in cases {
         let d = one_error(source);

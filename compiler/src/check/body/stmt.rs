@@ -311,9 +311,11 @@ impl BodyChecker<'_, '_> {
         for part in &s.parts {
             parts.push(match part {
                 StrPart::Text(t) => StrPart::Text(t.clone()),
-                StrPart::Interp { expr, decimals } => {
+                StrPart::Interp { expr, format } => {
                     let expr = self.expr(expr);
-                    if decimals.is_some_and(|n| n > MAX_DECIMALS) {
+                    let spec = format.map(|f| f.spec).unwrap_or_default();
+                    let number = matches!(expr.ty, Type::Int | Type::Float | Type::Error);
+                    if spec.precision.is_some_and(|n| n > MAX_DECIMALS) {
                         let d = Diagnostic::error(
                             "E0206",
                             format!("at most {MAX_DECIMALS} decimals can be printed"),
@@ -321,7 +323,7 @@ impl BodyChecker<'_, '_> {
                         )
                         .with_label("too many decimals");
                         self.error(d);
-                    } else if decimals.is_some() && !matches!(expr.ty, Type::Float | Type::Error) {
+                    } else if spec.precision.is_some() && !matches!(expr.ty, Type::Float | Type::Error) {
                         let d = Diagnostic::error(
                             "E0206",
                             format!("`:.N` formats a float, but this is {}", self.describe(&expr.ty)),
@@ -334,13 +336,28 @@ impl BodyChecker<'_, '_> {
                             "drop the `:.N`"
                         });
                         self.error(d);
+                    } else if (spec.plus || spec.zero) && !number {
+                        let flag =
+                            if spec.plus { "`+` shows the sign of numbers" } else { "`0` pads numbers with zeros" };
+                        let d = Diagnostic::error(
+                            "E0206",
+                            format!("{flag}, but this is {}", self.describe(&expr.ty)),
+                            expr.span,
+                        )
+                        .with_label("not a number")
+                        .with_note(if spec.plus {
+                            "drop the `+`"
+                        } else {
+                            "drop the `0`; to pad with another character, give it before an alignment, as in `{x:*<8}`"
+                        });
+                        self.error(d);
                     } else if !self.printable(&expr.ty) {
                         let d =
                             Diagnostic::error("E0207", format!("cannot print {}", self.describe(&expr.ty)), expr.span)
                                 .with_label("ints, floats, bools, structs and arrays can be printed");
                         self.error(d);
                     }
-                    StrPart::Interp { expr, decimals: *decimals }
+                    StrPart::Interp { expr, format: *format }
                 }
             });
         }
