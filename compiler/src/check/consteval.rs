@@ -13,6 +13,11 @@ pub trait ConstEnv {
     fn lookup_const(&mut self, name: &str, span: Span) -> Option<Result<Value, ()>>;
     /// Resolves a struct name to its field names, for struct literals.
     fn struct_fields(&self, name: &str) -> Option<Vec<String>>;
+    /// The error for a name the model does not define at all (`True`), when
+    /// the environment can tell; `None` lets it be "not a constant".
+    fn unknown_name(&self, _name: &str, _span: Span) -> Option<Diagnostic> {
+        None
+    }
 }
 
 /// An evaluation failure: a diagnostic to report, or `None` when the failure
@@ -86,7 +91,7 @@ fn eval_in(expr: &Expr<()>, env: &mut dyn ConstEnv, mode: Mode) -> Result<Value,
         ExprKind::Name(name) => match env.lookup_const(name, span) {
             Some(Ok(v)) => Ok(v),
             Some(Err(())) => Err(None),
-            None => Err(fail(not_constant(span, &format!("`{name}`")))),
+            None => Err(fail(env.unknown_name(name, span).unwrap_or_else(|| not_constant(span, &format!("`{name}`"))))),
         },
         ExprKind::Unary(op, inner) => {
             let v = eval_in(inner, env, mode)?;

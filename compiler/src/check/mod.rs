@@ -4,6 +4,8 @@
 
 mod body;
 pub mod consteval;
+mod python;
+mod shown;
 
 use std::collections::HashMap;
 
@@ -66,6 +68,12 @@ struct Checker<'m> {
     signatures: Vec<Signature>,
     /// Values the global `var`s hold so far.
     global_values: u64,
+    /// Whether bodies are being checked: a name a constant expression there
+    /// does not know may be a local, so it is "not a constant", not unknown.
+    in_body: bool,
+    /// Per callable, whether it is a `fn` whose call may end the run (it, or
+    /// a `fn` it calls, has a `stop` or `fail`).
+    ends_run: Vec<bool>,
 }
 
 /// Checks a parsed module. `overrides` are the `--set` pairs, applied to params.
@@ -79,6 +87,8 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
         struct_decls: Vec::new(),
         signatures: Vec::new(),
         global_values: 0,
+        in_body: false,
+        ends_run: Vec::new(),
     };
     checker.collect_names();
     checker.resolve_structs();
@@ -485,7 +495,9 @@ impl<'m> Checker<'m> {
                         candidates.extend(self.struct_decls.iter().map(|(n, _)| n.as_str()));
                         let mut d = Diagnostic::error("E0106", format!("unknown type `{name}`"), ty.span)
                             .with_label("not a type");
-                        if let Some(s) = closest(name, candidates.into_iter()) {
+                        if let Some(note) = python::type_name(name) {
+                            d = d.with_note(note);
+                        } else if let Some(s) = closest(name, candidates.into_iter()) {
                             d = d.with_note(format!("did you mean `{s}`?"));
                         }
                         self.error(d);
@@ -657,6 +669,17 @@ impl<'m> Checker<'m> {
         }
     }
 
+    /// W0003 when a constant int division becomes a float: `var r: float = 3 / 4`.
+    fn warn_const_division(&mut self, expr: &Expr<()>, value: &Value, ty: &Type, how: &str) {
+        if !matches!((value, ty), (Value::Int(_), Type::Float)) || !shown::has_int_division(expr) {
+            return;
+        }
+        let shower = shown::Shower { special: &|_| None, callable: &|_| String::new() };
+        let fix = shower.as_float(expr);
+        let quotient = shower.show(expr).map(|q| format!("const Q = {q}"));
+        self.error(int_division_warning(expr.span, how, fix, quotient));
+    }
+
     fn vars_and_objects(&mut self) {
         for item in &self.module.items {
             match &item.kind {
@@ -674,7 +697,11 @@ impl<'m> Checker<'m> {
                         });
                         continue;
                     }
-                    let init = match self.eval_const_expr(value) {
+                    let evaluated = self.eval_const_expr(value);
+                    if let Some(v) = &evaluated {
+                        self.warn_const_division(value, v, &ty, "an int division, then held as a float");
+                    }
+                    let init = match evaluated {
                         Some(v) => match coerce_value(v, &ty, &self.program) {
                             Ok(v) => v,
                             Err(found) => {
@@ -916,6 +943,7 @@ impl<'m> Checker<'m> {
             let mut values = Vec::new();
             for (arg, (pname, pty)) in args.iter().zip(&sig.params) {
                 let Some(v) = self.eval_const_expr(arg) else { continue };
+                self.warn_const_division(arg, &v, pty, "an int division, then passed as a float");
                 match coerce_value(v, pty, &self.program) {
                     Ok(v) => values.push(v),
                     Err(found) => {
@@ -934,7 +962,11 @@ impl<'m> Checker<'m> {
             }
         }
         if let Some(until) = until {
-            match self.eval_const_expr(until) {
+            let horizon = self.eval_const_expr(until);
+            if let Some(v) = &horizon {
+                self.warn_const_division(until, v, &Type::Float, "an int division, then taken as the time");
+            }
+            match horizon {
                 Some(Value::Int(v)) if v >= 0 => self.program.horizon = Some(v as f64),
                 Some(Value::Float(v)) if v >= 0.0 => self.program.horizon = Some(v),
                 Some(_) => self.error(
@@ -947,6 +979,8 @@ impl<'m> Checker<'m> {
     }
 
     fn bodies(&mut self) {
+        self.ends_run = body::fns_that_end_the_run(self.module, &self.signatures);
+        self.in_body = true;
         let mut index = 0;
         for item in &self.module.items {
             let callable = match &item.kind {
@@ -977,6 +1011,49 @@ impl ConstEnv for Checker<'_> {
 
     fn struct_fields(&self, name: &str) -> Option<Vec<String>> {
         self.struct_decls.iter().find(|(n, _)| n == name).map(|(_, f)| f.clone())
+    }
+
+    fn unknown_name(&self, name: &str, span: Span) -> Option<Diagnostic> {
+        if self.in_body || self.names.contains_key(name) {
+            return None;
+        }
+        let candidates = self
+            .names
+            .iter()
+            .filter(|(_, (g, _))| matches!(g, GlobalName::Const(_) | GlobalName::Param(_)))
+            .map(|(n, _)| n.as_str());
+        Some(unknown_name(name, span, candidates))
+    }
+}
+
+/// W0003: an int division whose quotient becomes a float. `fix` is the
+/// expression computed in floats, `quotient` how to name the truncated
+/// quotient instead (`let q = a / b`).
+fn int_division_warning(span: Span, how: &str, fix: Option<String>, quotient: Option<String>) -> Diagnostic {
+    let mut d = Diagnostic::warning("W0003", "this int division drops its fraction before it becomes a float", span)
+        .with_label(how.to_string());
+    if let Some(fix) = fix {
+        d = d.with_note(format!(
+            "`/` of two ints truncates (`3 / 4` is 0); to divide as floats, convert an operand: `{fix}`"
+        ));
+    }
+    if let Some(quotient) = quotient {
+        d = d.with_note(format!("to mean the truncated quotient, name it first: `{quotient}`"));
+    }
+    d
+}
+
+/// E0105 for a name the model does not define: a Python habit's usim form
+/// (`True` is `true`) comes before the closest spelling among `candidates`.
+fn unknown_name<'a>(name: &str, span: Span, candidates: impl Iterator<Item = &'a str>) -> Diagnostic {
+    let d = Diagnostic::error("E0105", format!("unknown name `{name}`"), span);
+    if let Some(hint) = python::name(name) {
+        return d.with_label(hint.label).with_note(hint.note);
+    }
+    let d = d.with_label("not defined");
+    match closest(name, candidates) {
+        Some(s) => d.with_note(format!("did you mean `{s}`?")),
+        None => d,
     }
 }
 

@@ -139,6 +139,15 @@ impl BodyChecker<'_, '_> {
         }
     }
 
+    /// The name an expression is, when it is a bare name the model does not
+    /// define (no local, no global): `math` in `math.sqrt(x)`.
+    fn unresolved_name<'e>(&self, e: &'e Expr<()>) -> Option<&'e str> {
+        match &e.kind {
+            ExprKind::Name(n) if self.lookup_local(n).is_none() && !self.ck.names.contains_key(n) => Some(n),
+            _ => None,
+        }
+    }
+
     /// `delay`/`at` are the time built-ins unless the model defines a callable of that name.
     pub(super) fn is_time_builtin(&self, name: &str) -> bool {
         !matches!(self.ck.names.get(name), Some((GlobalName::Callable(_), _)))
@@ -218,6 +227,15 @@ impl BodyChecker<'_, '_> {
                 op
             }
             ExprKind::Field(inner, field) => {
+                if let Some(module) = self.unresolved_name(inner) {
+                    if let Some(hint) = python::member(module, &field.name, None) {
+                        let d = Diagnostic::error("E0105", format!("unknown name `{module}`"), span)
+                            .with_label(hint.label)
+                            .with_note(hint.note);
+                        self.error(d);
+                        return error_expr(span);
+                    }
+                }
                 let inner = self.expr(inner);
                 match &inner.ty {
                     Type::Struct(id) => {
@@ -242,12 +260,19 @@ impl BodyChecker<'_, '_> {
                     }
                     Type::Error => error_expr(span),
                     other => {
-                        let d = Diagnostic::error(
+                        let shown = match other {
+                            Type::Object(_) => self.object_shown(&inner),
+                            _ => self.source_text(&inner).unwrap_or_else(|| "xs".into()),
+                        };
+                        let mut d = Diagnostic::error(
                             "E0208",
                             format!("`.{}`: {} has no fields", field.name, self.describe(other)),
                             field.span,
                         )
                         .with_label("only struct values have fields");
+                        if let Some(note) = python::field_on(other, &field.name, &shown) {
+                            d = d.with_note(note);
+                        }
                         self.error(d);
                         error_expr(span)
                     }
@@ -374,11 +399,15 @@ impl BodyChecker<'_, '_> {
                 typed(ExprKind::Global(i), span, ty)
             }
             Some(GlobalName::Const(i)) => match self.ck.const_value(i as usize) {
-                Ok(v) => value_literal(&v, span).unwrap_or_else(|| error_expr(span)),
+                Ok(v) => {
+                    self.folded.insert((span.start, span.end), name.to_string());
+                    value_literal(&v, span).unwrap_or_else(|| error_expr(span))
+                }
                 Err(()) => error_expr(span),
             },
             Some(GlobalName::Param(i)) => {
                 let value = self.ck.program.params[i as usize].value.clone();
+                self.folded.insert((span.start, span.end), name.to_string());
                 value_literal(&value, span).unwrap_or_else(|| error_expr(span))
             }
             Some(GlobalName::Object(i)) => {
@@ -439,11 +468,7 @@ impl BodyChecker<'_, '_> {
                         .filter(|(_, (g, _))| !matches!(g, GlobalName::Callable(_) | GlobalName::Struct(_)))
                         .map(|(n, _)| n.as_str()),
                 );
-                let mut d =
-                    Diagnostic::error("E0105", format!("unknown name `{name}`"), span).with_label("not defined");
-                if let Some(s) = closest(name, candidates.into_iter()) {
-                    d = d.with_note(format!("did you mean `{s}`?"));
-                }
+                let d = unknown_name(name, span, candidates.into_iter());
                 self.error(d);
                 error_expr(span)
             }
@@ -537,20 +562,25 @@ impl BodyChecker<'_, '_> {
                 );
                 return error_expr(span);
             }
-            let mut candidates: Vec<&str> = stdlib::builtins().iter().map(|b| b.name).collect();
-            candidates.extend(["delay", "at"]);
-            candidates.extend(self.ck.signatures.iter().map(|s| s.name.as_str()));
-            let mut d = Diagnostic::error("E0107", format!("unknown function `{}`", callee.name), callee.span)
-                .with_label("not defined");
-            if let Some(s) = closest(&callee.name, candidates.into_iter()) {
-                d = d.with_note(format!("did you mean `{s}`?"));
+            let checked: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
+            let mut d = Diagnostic::error("E0107", format!("unknown function `{}`", callee.name), callee.span);
+            let python_args: Vec<python::Arg> =
+                args.iter().zip(&checked).enumerate().map(|(i, (a, c))| self.python_arg(a, c, i)).collect();
+            if let Some(hint) = python::call(&callee.name, &python_args) {
+                d = d.with_label(hint.label).with_note(hint.note);
+            } else {
+                let mut candidates: Vec<&str> = stdlib::builtins().iter().map(|b| b.name).collect();
+                candidates.extend(["delay", "at"]);
+                candidates.extend(self.ck.signatures.iter().map(|s| s.name.as_str()));
+                d = d.with_label("not defined");
+                if let Some(s) = closest(&callee.name, candidates.into_iter()) {
+                    d = d.with_note(format!("did you mean `{s}`?"));
+                }
             }
             self.error(d);
-            for a in args {
-                self.expr(a);
-            }
             return error_expr(span);
         };
+        let written = args;
         let args: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
         if args.iter().any(|a| a.ty == Type::Error) {
             return error_expr(span);
@@ -581,18 +611,46 @@ impl BodyChecker<'_, '_> {
                 })
                 .collect();
             let found: Vec<String> = args.iter().map(|a| self.show(&a.ty)).collect();
-            let d = Diagnostic::error("E0201", format!("`{}` cannot take ({})", builtin.name, found.join(", ")), span)
-                .with_label("no matching form")
-                .with_note(format!("its forms: {}", shapes.join("; ")));
+            let mut d =
+                Diagnostic::error("E0201", format!("`{}` cannot take ({})", builtin.name, found.join(", ")), span)
+                    .with_label("no matching form")
+                    .with_note(format!("its forms: {}", shapes.join("; ")));
+            let python_args: Vec<python::Arg> =
+                written.iter().zip(&args).enumerate().map(|(i, (a, c))| self.python_arg(a, c, i)).collect();
+            if let Some(note) = python::builtin_misuse(builtin.name, &python_args) {
+                d = d.with_note(note);
+            }
             self.error(d);
             return error_expr(span);
         };
         let sig = &builtin.signatures[signature];
+        if builtin.name == "float" && args.len() == 1 && args[0].ty == Type::Int {
+            self.warn_int_division(
+                &args[0],
+                span,
+                "the int division is done first; `float` converts its truncated quotient",
+            );
+        }
         let args = args.into_iter().zip(sig.params).map(|(a, p)| self.coerce(a, &to_type(*p))).collect();
         typed(ExprKind::CallBuiltin { name: builtin.name, signature, args }, span, to_type(sig.ret))
     }
 
     pub(super) fn method(&mut self, receiver: &Expr<()>, name: &Ident, args: &[Expr<()>], span: Span) -> TExpr {
+        if let Some(module) = self.unresolved_name(receiver) {
+            let checked: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
+            let python_args: Vec<python::Arg> =
+                args.iter().zip(&checked).enumerate().map(|(i, (a, c))| self.python_arg(a, c, i)).collect();
+            if let Some(hint) = python::member(module, &name.name, Some(&python_args)) {
+                let d = Diagnostic::error("E0105", format!("unknown name `{module}`"), receiver.span.to(name.span))
+                    .with_label(hint.label)
+                    .with_note(hint.note);
+                self.error(d);
+                return error_expr(span);
+            }
+            // The receiver's own error says what is wrong.
+            self.expr(receiver);
+            return error_expr(span);
+        }
         let receiver = self.expr(receiver);
         let (op, params, ret): (ObjectOp, Vec<Type>, Type) = match (&receiver.ty, name.name.as_str()) {
             (Type::Error, _) => {
@@ -617,6 +675,13 @@ impl BodyChecker<'_, '_> {
             (other, method) => {
                 let shown = self.object_shown(&receiver);
                 let hint = match (other, method) {
+                    (Type::Array(..), _) => {
+                        let xs = self.source_text(&receiver).unwrap_or_else(|| "xs".into());
+                        Some(python::array_method(method, &xs))
+                    }
+                    (Type::Object(ObjectKind::Queue(_)), _) if python::queue_method(method, &shown).is_some() => {
+                        python::queue_method(method, &shown)
+                    }
                     (Type::Object(ObjectKind::Channel(_)), "get" | "recv" | "receive") => Some(format!(
                         "a channel broadcasts: receive the next message with `let m = await {shown}`"
                     )),

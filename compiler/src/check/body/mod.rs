@@ -1,12 +1,16 @@
 //! Checking the bodies of `fn`s and `process`es: the checker's state, local
 //! scopes and type coercion; statements and expressions are in the submodules.
 
+mod endless;
 mod expr;
 mod stmt;
 
+pub(super) use endless::fns_that_end_the_run;
+
 use std::collections::HashMap;
 
-use super::{arity_error, closest, consteval, Checker, GlobalName};
+use super::shown::{self, Shower};
+use super::{arity_error, closest, consteval, python, unknown_name, Checker, GlobalName};
 use crate::ast::{
     AssignOp, BinOp, Block, Callable, Expr, ExprKind, ForIter, Ident, LocalId, ObjectOp, SelectArm, SelectHead, Stmt,
     StmtKind, StrLit, StrPart, UnOp,
@@ -36,6 +40,9 @@ struct BodyChecker<'c, 'm> {
     /// whether going over the limit was reported.
     frame_values: u64,
     frame_full: bool,
+    /// The names the folded `const`s and `param`s were written with, by the
+    /// span of the literal that replaced them, so a hint can write them back.
+    folded: HashMap<(u32, u32), String>,
 }
 
 pub(super) fn check_callable(
@@ -56,6 +63,7 @@ pub(super) fn check_callable(
         callable_name: callable.name.name.clone(),
         frame_values: 0,
         frame_full: false,
+        folded: HashMap::new(),
     };
     bc.frame_values = u64::from(bc.ck.program.width(ret));
     let mut param_ids = Vec::new();
@@ -245,6 +253,57 @@ impl BodyChecker<'_, '_> {
         }
     }
 
+    /// Writes a checked expression back as source, for a hint; `None` when it
+    /// is too large to show.
+    fn source_text(&self, e: &TExpr) -> Option<String> {
+        self.with_shower(|s| s.show(e))
+    }
+
+    /// Runs `f` with a writer that knows this body's names.
+    fn with_shower<R>(&self, f: impl FnOnce(&Shower<'_, Type>) -> R) -> R {
+        let special = |e: &TExpr| -> Option<String> {
+            match &e.kind {
+                ExprKind::Local(id) => Some(self.locals[id.0 as usize].name.clone()),
+                ExprKind::Global(i) => Some(self.ck.program.globals[*i as usize].name.clone()),
+                ExprKind::Object(i) => Some(self.ck.program.objects[*i as usize].name.clone()),
+                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) => {
+                    self.folded.get(&(e.span.start, e.span.end)).cloned()
+                }
+                _ => None,
+            }
+        };
+        let callable = |i: u32| self.ck.signatures[i as usize].name.clone();
+        f(&Shower { special: &special, callable: &callable })
+    }
+
+    /// Writes an unchecked expression back as source.
+    fn written(e: &Expr<()>) -> Option<(String, bool)> {
+        Shower { special: &|_| None, callable: &|_| String::new() }.show_operand(e)
+    }
+
+    /// An argument of a call a Python hint rewrites: as written, and as a
+    /// float (an int literal `2` becomes `2.0`).
+    fn python_arg(&self, written: &Expr<()>, checked: &TExpr, position: usize) -> python::Arg {
+        let (text, tight) = Self::written(written).unwrap_or_else(|| (["x", "y", "z"][position.min(2)].into(), true));
+        let float = match written.kind {
+            ExprKind::Int(v) => shown::float_literal(v as f64).0,
+            _ => text.clone(),
+        };
+        python::Arg { text, float, ty: checked.ty.clone(), tight }
+    }
+
+    /// W0003 when an int expression with an int division at its top becomes
+    /// a float: `what` says how (`converted to a float`), `span` is what to
+    /// replace, and `inner` the int expression.
+    fn warn_int_division(&mut self, inner: &TExpr, span: Span, how: &str) {
+        if !shown::has_int_division(inner) {
+            return;
+        }
+        let fix = self.with_shower(|s| s.as_float(inner));
+        let quotient = self.source_text(inner).map(|q| format!("let q = {q}"));
+        self.error(super::int_division_warning(span, how, fix, quotient));
+    }
+
     /// Checks an expression against an expected type, inserting int -> float promotion.
     fn expect(&mut self, e: &Expr<()>, ty: &Type) -> TExpr {
         let e = self.expr(e);
@@ -275,6 +334,7 @@ impl BodyChecker<'_, '_> {
         }
         if e.ty == Type::Int && *ty == Type::Float {
             let span = e.span;
+            self.warn_int_division(&e, span, "an int division, then converted to a float");
             return match e.kind {
                 ExprKind::Int(v) => typed(ExprKind::Float(v as f64), span, Type::Float),
                 _ => typed(ExprKind::ToFloat(Box::new(e)), span, Type::Float),

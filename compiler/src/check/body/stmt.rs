@@ -15,9 +15,12 @@ impl BodyChecker<'_, '_> {
                     value = self.coerce(value, &declared);
                 }
                 if !is_value_type(&value.ty) {
-                    let d =
+                    let mut d =
                         Diagnostic::error("E0201", format!("this has no value to bind to `{}`", name.name), value.span)
                             .with_label(format!("this is {}", self.describe(&value.ty)));
+                    if let Some(note) = self.no_result_hint(&value) {
+                        d = d.with_note(note);
+                    }
                     self.error(d);
                     value.ty = Type::Error;
                 }
@@ -41,16 +44,28 @@ impl BodyChecker<'_, '_> {
             }
             StmtKind::While { cond, body } => {
                 let cond = self.condition(cond, "`while`");
-                StmtKind::While { cond, body: self.loop_block(body) }
+                let body = self.loop_block(body);
+                self.check_endless(Some(&cond), &body, span);
+                StmtKind::While { cond, body }
             }
             StmtKind::For { name, iter, body, .. } => {
-                let (iter, elem) = match iter {
-                    ForIter::Range(lo, hi) => {
+                let python_range = match iter {
+                    ForIter::Each(e) => self.python_range(e),
+                    ForIter::Range(..) => None,
+                };
+                let (iter, elem) = match (iter, python_range) {
+                    (ForIter::Range(lo, hi), _) => {
                         let lo = self.expect(lo, &Type::Int);
                         let hi = self.expect(hi, &Type::Int);
                         (ForIter::Range(lo, hi), Type::Int)
                     }
-                    ForIter::Each(e) => {
+                    (ForIter::Each(e), Some((lo, hi))) => {
+                        self.report_python_range(e, name);
+                        let lo = self.expect(&lo, &Type::Int);
+                        let hi = self.expect(&hi, &Type::Int);
+                        (ForIter::Range(lo, hi), Type::Int)
+                    }
+                    (ForIter::Each(e), None) => {
                         let e = self.expr(e);
                         let elem = match &e.ty {
                             Type::Array(elem, _) => (**elem).clone(),
@@ -79,7 +94,11 @@ impl BodyChecker<'_, '_> {
                 self.scopes.pop();
                 StmtKind::For { name: name.clone(), iter, body, local: Some(local) }
             }
-            StmtKind::Loop { body } => StmtKind::Loop { body: self.loop_block(body) },
+            StmtKind::Loop { body } => {
+                let body = self.loop_block(body);
+                self.check_endless(None, &body, span);
+                StmtKind::Loop { body }
+            }
             StmtKind::Break | StmtKind::Continue => {
                 if self.loop_depth == 0 {
                     let word = if matches!(stmt.kind, StmtKind::Break) { "break" } else { "continue" };
@@ -107,16 +126,13 @@ impl BodyChecker<'_, '_> {
                         self.error(d);
                         None
                     }
-                    (Some(v), Type::Unit) => {
-                        let v = self.await_or_expr(v);
-                        let d = Diagnostic::error(
-                            "E0209",
-                            format!("`{}` does not return a value", self.callable_name),
-                            v.span,
-                        )
-                        .with_label("unexpected value")
-                        .with_note(format!("declare the return type: `-> {}`", self.show(&v.ty)));
-                        self.error(d);
+                    (Some(written), Type::Unit) => {
+                        let v = self.await_or_expr(written);
+                        // A value in error has been reported; what it is is unknown.
+                        if v.ty != Type::Error {
+                            let d = self.unexpected_return_value(written, &v);
+                            self.error(d);
+                        }
                         None
                     }
                     (Some(v), ret) => {
@@ -330,11 +346,7 @@ impl BodyChecker<'_, '_> {
                             expr.span,
                         )
                         .with_label("not a float")
-                        .with_note(if expr.ty == Type::Int {
-                            "convert first, e.g. `{float(n):.2}`, or drop the `:.N`"
-                        } else {
-                            "drop the `:.N`"
-                        });
+                        .with_note(self.decimals_hint(&expr, &spec));
                         self.error(d);
                     } else if (spec.plus || spec.zero) && !number {
                         let flag =
@@ -417,5 +429,131 @@ impl BodyChecker<'_, '_> {
             self.error(Diagnostic::error("E0205", message, e.span).with_label("cannot assign to this"));
         }
         typed_e
+    }
+}
+
+/// Hints that write code: a Python `range` in a `for`, the result type a
+/// value needs, the conversion `{x:.N}` needs.
+impl BodyChecker<'_, '_> {
+    /// `range(n)` or `range(a, b)` in a `for` head, where the model defines
+    /// no `range`: its bounds, as `0..n` or `a..b` would give them.
+    fn python_range(&self, e: &Expr<()>) -> Option<(Expr<()>, Expr<()>)> {
+        let ExprKind::Call { callee, args } = &e.kind else { return None };
+        if callee.name != "range" || self.ck.names.contains_key("range") || self.lookup_local("range").is_some() {
+            return None;
+        }
+        match args.as_slice() {
+            [n] => Some((Expr { kind: ExprKind::Int(0), span: callee.span, ty: () }, n.clone())),
+            [a, b] => Some((a.clone(), b.clone())),
+            _ => None,
+        }
+    }
+
+    /// E0107 for `for i in range(...)`, with the range written in usim.
+    fn report_python_range(&mut self, e: &Expr<()>, var: &Ident) {
+        let ExprKind::Call { callee, args } = &e.kind else { return };
+        let shown: Option<Vec<String>> = args.iter().map(|a| Self::written(a).map(|(t, _)| t)).collect();
+        let range = match shown.as_deref() {
+            Some([n]) => format!("0..{n}"),
+            Some([a, b]) => format!("{a}..{b}"),
+            _ => "a..b".to_string(),
+        };
+        let d = Diagnostic::error("E0107", "unknown function `range`", callee.span)
+            .with_label(format!("write `{range}`"))
+            .with_note(format!(
+                "usim writes a range `a..b`, from a up to, not including, b: `for {} in {range} {{ ... }}`",
+                var.name
+            ));
+        self.error(d);
+    }
+
+    /// E0209 for `return value` in a `fn` or process that declares no result.
+    pub(super) fn unexpected_return_value(&self, written: &Expr<()>, v: &TExpr) -> Diagnostic {
+        let d = Diagnostic::error("E0209", format!("`{}` does not return a value", self.callable_name), v.span);
+        match &v.ty {
+            Type::Unit => {
+                let what = Self::written(written).map_or("this".to_string(), |(t, _)| format!("`{t}`"));
+                d.with_label("this gives no value").with_note(format!(
+                    "{what} gives no value to return: write it as a statement of its own, then a bare `return`"
+                ))
+            }
+            Type::Object(_) => d.with_label("a shared object is not a value").with_note(
+                "a lock, queue, channel or resource is global: use it by name wherever it is needed, and \
+                 write a bare `return`",
+            ),
+            ty => {
+                let d = d.with_label("unexpected value");
+                match self.type_syntax(ty) {
+                    Some(t) => d.with_note(format!("declare the return type: `-> {t}`")),
+                    None => d.with_note("declare the return type after the parameters: `-> T`"),
+                }
+            }
+        }
+    }
+
+    /// A type as the source writes it (`int`, `[float; 3]`, `proc<int>`), if
+    /// a declaration can name it.
+    pub(super) fn type_syntax(&self, ty: &Type) -> Option<String> {
+        fn writable(ty: &Type) -> bool {
+            match ty {
+                Type::Int | Type::Float | Type::Bool | Type::Struct(_) => true,
+                Type::Array(elem, len) => *len != UNKNOWN_LEN && writable(elem),
+                Type::Proc(ret) => **ret == Type::Unit || writable(ret),
+                Type::Unit | Type::Object(_) | Type::Error => false,
+            }
+        }
+        writable(ty).then(|| self.show(ty))
+    }
+
+    /// The note of E0206 (`{x:.N}` on a value that is not a float): the
+    /// conversion written out. An int division converts an operand, since
+    /// converting the quotient would keep the truncated result.
+    fn decimals_hint(&self, expr: &TExpr, spec: &stdlib::format::Spec) -> String {
+        if expr.ty != Type::Int {
+            return "drop the `:.N`".to_string();
+        }
+        let Some(fix) = self.with_shower(|s| s.as_float(expr)) else {
+            return "convert first, e.g. `{float(n):.2}`, or drop the `:.N`".to_string();
+        };
+        if shown::has_int_division(expr) {
+            let whole = self.source_text(expr).unwrap_or_else(|| "a / b".into());
+            format!(
+                "convert an operand, so the division keeps its fraction: `{{{fix}:{spec}}}` \
+                 (`float({whole})` would divide as ints first), or drop the `:.N`"
+            )
+        } else {
+            format!("convert first: `{{{fix}:{spec}}}`, or drop the `:.N`")
+        }
+    }
+
+    /// For `let x = ...` of something that gives no value: the result type a
+    /// process or `fn` must declare to give one.
+    fn no_result_hint(&self, value: &TExpr) -> Option<String> {
+        let callee = match &value.kind {
+            ExprKind::Await(inner) => match &inner.kind {
+                ExprKind::Spawn(call) => call,
+                ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Index(..) | ExprKind::Field(..)
+                    if matches!(inner.ty, Type::Proc(_)) =>
+                {
+                    return Some(
+                        "the awaited process declares no result: give it one (`-> int` after its parameters) \
+                         and `return` a value"
+                            .to_string(),
+                    )
+                }
+                _ => return None,
+            },
+            _ => value,
+        };
+        let ExprKind::CallFn { callable, .. } = &callee.kind else { return None };
+        let sig = &self.ck.signatures[*callable as usize];
+        let params: Vec<String> = sig.params.iter().map(|(n, t)| format!("{n}: {}", self.show(t))).collect();
+        let kind = if sig.is_process { "process" } else { "fn" };
+        Some(format!(
+            "`{}` declares no result: give it one, `{kind} {}({}) -> int`, and `return` a value",
+            sig.name,
+            sig.name,
+            params.join(", ")
+        ))
     }
 }

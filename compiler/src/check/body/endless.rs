@@ -1,0 +1,286 @@
+//! Loops that can never let time pass (W0004): a `loop`, or a `while` whose
+//! condition is constant `true`, whose body never waits and never leaves.
+//! A process runs until it waits, so such a loop repeats forever at one
+//! simulated instant and nothing else ever runs. The test is conservative:
+//! anything that may wait or leave (an `await`, `with`, `select`, `until`,
+//! `every`, `scope`, a receiving `for`, `break`, `return`, `fail`, `stop`,
+//! `cancel`, or a call of a `fn` that may `stop` or `fail`) clears the loop.
+
+use super::*;
+use crate::ast::Module;
+use crate::check::Signature;
+
+/// Per callable, in the order of the signatures: whether it is a `fn` whose
+/// call may end the run, because it or a `fn` it calls (by name, through any
+/// chain) holds a `stop` or a `fail`.
+pub(in crate::check) fn fns_that_end_the_run(module: &Module<()>, signatures: &[Signature]) -> Vec<bool> {
+    let bodies: Vec<&Block<()>> = module
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            crate::ast::ItemKind::Fn(c) | crate::ast::ItemKind::Process(c) => Some(&c.body),
+            _ => None,
+        })
+        .collect();
+    let index: HashMap<&str, usize> =
+        signatures.iter().enumerate().rev().filter(|(_, s)| !s.is_process).map(|(i, s)| (s.name.as_str(), i)).collect();
+    let mut ends = vec![false; signatures.len()];
+    let mut calls: Vec<Vec<usize>> = vec![Vec::new(); signatures.len()];
+    for (i, body) in bodies.iter().enumerate().take(signatures.len()) {
+        if signatures[i].is_process {
+            continue;
+        }
+        let mut names = Vec::new();
+        ends[i] = scan_fn_body(body, &mut names);
+        calls[i] = names.iter().filter_map(|n| index.get(n.as_str()).copied()).collect();
+    }
+    // Spread along the calls until nothing changes (each pass marks at least
+    // one more, or stops).
+    loop {
+        let mut changed = false;
+        for i in 0..ends.len() {
+            if !ends[i] && calls[i].iter().any(|&c| ends[c]) {
+                ends[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return ends;
+        }
+    }
+}
+
+/// Whether a block holds a `stop` or `fail` anywhere; collects the names it calls.
+fn scan_fn_body(block: &Block<()>, calls: &mut Vec<String>) -> bool {
+    let mut ends = false;
+    for s in &block.stmts {
+        ends |= matches!(s.kind, StmtKind::Stop | StmtKind::Fail(_));
+        for e in own_exprs(s) {
+            collect_calls(e, calls);
+        }
+        for b in own_blocks(s) {
+            ends |= scan_fn_body(b, calls);
+        }
+    }
+    ends
+}
+
+fn collect_calls(e: &Expr<()>, calls: &mut Vec<String>) {
+    if let ExprKind::Call { callee, .. } = &e.kind {
+        calls.push(callee.name.clone());
+    }
+    for sub in sub_exprs(e) {
+        collect_calls(sub, calls);
+    }
+}
+
+/// The expressions a statement holds itself (not those of its blocks).
+fn own_exprs<T>(s: &Stmt<T>) -> Vec<&Expr<T>> {
+    match &s.kind {
+        StmtKind::Let { value, .. } | StmtKind::Record { value, .. } => vec![value],
+        StmtKind::Assign { target, value, .. } => vec![target, value],
+        StmtKind::If { cond, .. } | StmtKind::While { cond, .. } => vec![cond],
+        StmtKind::For { iter: ForIter::Range(a, b), .. } => vec![a, b],
+        StmtKind::For { iter: ForIter::Each(e), .. } => vec![e],
+        StmtKind::Return(Some(e)) | StmtKind::Cancel(e) | StmtKind::Expr(e) => vec![e],
+        StmtKind::Print(s) | StmtKind::Fail(s) => s
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                StrPart::Interp { expr, .. } => Some(expr),
+                StrPart::Text(_) => None,
+            })
+            .collect(),
+        StmtKind::Every { period, .. } => vec![period],
+        StmtKind::With { target, amount, priority, .. } => {
+            std::iter::once(target).chain(amount).chain(priority).collect()
+        }
+        StmtKind::Until { trigger, .. } => vec![trigger],
+        StmtKind::Select { arms } => arms
+            .iter()
+            .flat_map(|a| match &a.head {
+                SelectHead::With { target, amount, priority } => {
+                    std::iter::once(target).chain(amount).chain(priority).collect::<Vec<_>>()
+                }
+                SelectHead::Let { value, .. } => vec![value],
+                SelectHead::Await(e) => vec![e],
+            })
+            .collect(),
+        StmtKind::Return(None)
+        | StmtKind::Loop { .. }
+        | StmtKind::Break
+        | StmtKind::Continue
+        | StmtKind::Stop
+        | StmtKind::Scope { .. } => Vec::new(),
+    }
+}
+
+/// The blocks a statement holds directly.
+fn own_blocks<T>(s: &Stmt<T>) -> Vec<&Block<T>> {
+    match &s.kind {
+        StmtKind::If { then, otherwise, .. } => std::iter::once(then).chain(otherwise).collect(),
+        StmtKind::While { body, .. }
+        | StmtKind::For { body, .. }
+        | StmtKind::Loop { body }
+        | StmtKind::Every { body, .. }
+        | StmtKind::Scope { body }
+        | StmtKind::With { body, .. }
+        | StmtKind::Until { body, .. } => vec![body],
+        StmtKind::Select { arms } => arms.iter().map(|a| &a.body).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The direct subexpressions of an expression.
+fn sub_exprs<T>(e: &Expr<T>) -> Vec<&Expr<T>> {
+    match &e.kind {
+        ExprKind::ArrayLit(items)
+        | ExprKind::Call { args: items, .. }
+        | ExprKind::CallFn { args: items, .. }
+        | ExprKind::CallBuiltin { args: items, .. } => items.iter().collect(),
+        ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => vec![a, b],
+        ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, v)| v).collect(),
+        ExprKind::Method { receiver, args, .. } | ExprKind::ObjectOp { object: receiver, args, .. } => {
+            std::iter::once(&**receiver).chain(args).collect()
+        }
+        ExprKind::Unary(_, a)
+        | ExprKind::Field(a, _)
+        | ExprKind::Paren(a)
+        | ExprKind::Await(a)
+        | ExprKind::Spawn(a)
+        | ExprKind::ToFloat(a)
+        | ExprKind::Delay(a)
+        | ExprKind::At(a)
+        | ExprKind::Condition(a) => vec![a],
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Name(_)
+        | ExprKind::Now
+        | ExprKind::Instant
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::Object(_) => Vec::new(),
+    }
+}
+
+/// The value of a checked bool expression of literals (consts and params
+/// are folded into literals), if it is one.
+fn const_bool(e: &TExpr) -> Option<bool> {
+    match &e.kind {
+        ExprKind::Bool(b) => Some(*b),
+        ExprKind::Paren(a) => const_bool(a),
+        ExprKind::Unary(UnOp::Not, a) => const_bool(a).map(|b| !b),
+        ExprKind::Binary(BinOp::And, a, b) => Some(const_bool(a)? && const_bool(b)?),
+        ExprKind::Binary(BinOp::Or, a, b) => Some(const_bool(a)? || const_bool(b)?),
+        ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) if a.ty == Type::Bool => {
+            Some((const_bool(a)? == const_bool(b)?) == (*op == BinOp::Eq))
+        }
+        ExprKind::Binary(op, a, b) if a.ty == Type::Int => {
+            let (a, b) = (consteval::int_value(a)?, consteval::int_value(b)?);
+            match op {
+                BinOp::Eq => Some(a == b),
+                BinOp::Ne => Some(a != b),
+                BinOp::Lt => Some(a < b),
+                BinOp::Le => Some(a <= b),
+                BinOp::Gt => Some(a > b),
+                BinOp::Ge => Some(a >= b),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+impl BodyChecker<'_, '_> {
+    /// W0004 for a `loop` (`cond` is `None`) or a `while` at `span` whose
+    /// body can never wait or leave.
+    pub(super) fn check_endless(&mut self, cond: Option<&TExpr>, body: &Block<Type>, span: Span) {
+        if cond.is_some_and(|c| const_bool(c) != Some(true)) {
+            return;
+        }
+        let (waits, breaks) = self.flow(body);
+        if waits || breaks {
+            return;
+        }
+        let head = match cond {
+            None => Span { start: span.start, end: span.start + "loop".len() as u32 },
+            Some(c) => Span { start: span.start, end: c.span.end },
+        };
+        let note = if self.is_process {
+            "a process runs until it waits, so no other process and no later event would ever run: add a wait \
+             inside the loop, such as `await delay(1.0)` (or make it `every 1.0 { ... }`), or leave it with \
+             `break` or `return`"
+        } else {
+            "a `fn` cannot wait, so a call of it would never return and time could not pass: leave the loop \
+             with `break` or `return`"
+        };
+        let d = Diagnostic::warning("W0004", "this loop never lets time pass: nothing in it waits or leaves it", head)
+            .with_label("repeats forever at the same simulated time")
+            .with_note(note);
+        self.error(d);
+    }
+
+    /// What a loop body can do, run over and over: whether it may wait or
+    /// end (return, end the run, or stay in an inner endless loop, which has
+    /// its own warning), and whether it may `break` out of this loop (a
+    /// `break` leaves the innermost loop around it). Each block is visited
+    /// once.
+    fn flow(&self, block: &Block<Type>) -> (bool, bool) {
+        let (mut waits, mut breaks) = (false, false);
+        for s in &block.stmts {
+            match &s.kind {
+                StmtKind::Break => breaks = true,
+                StmtKind::Return(_)
+                | StmtKind::Fail(_)
+                | StmtKind::Stop
+                | StmtKind::Cancel(_)
+                | StmtKind::Every { .. }
+                | StmtKind::Scope { .. }
+                | StmtKind::With { .. }
+                | StmtKind::Until { .. }
+                | StmtKind::Select { .. } => waits = true,
+                StmtKind::For { iter: ForIter::Each(e), .. } if matches!(e.ty, Type::Object(_)) => waits = true,
+                StmtKind::Loop { body } | StmtKind::While { body, .. } | StmtKind::For { body, .. } => {
+                    // Its `break`s leave it, not this loop.
+                    let (inner_waits, inner_breaks) = self.flow(body);
+                    let endless = match &s.kind {
+                        StmtKind::Loop { .. } => true,
+                        StmtKind::While { cond, .. } => const_bool(cond) == Some(true),
+                        _ => false,
+                    };
+                    waits |= inner_waits || (endless && !inner_breaks);
+                }
+                _ => {
+                    for b in own_blocks(s) {
+                        let (w, br) = self.flow(b);
+                        waits |= w;
+                        breaks |= br;
+                    }
+                }
+            }
+            if !own_exprs(s).iter().all(|e| self.expr_stuck(e)) {
+                waits = true;
+            }
+            if waits {
+                break;
+            }
+        }
+        (waits, breaks)
+    }
+
+    /// Whether evaluating an expression can neither wait nor end the run.
+    fn expr_stuck(&self, e: &TExpr) -> bool {
+        match &e.kind {
+            ExprKind::Await(_) => false,
+            ExprKind::CallFn { callable, .. } if self.ck.ends_run.get(*callable as usize) == Some(&true) => false,
+            // A spawned process runs only once this one waits: only the
+            // arguments are evaluated here.
+            ExprKind::Spawn(inner) => match &inner.kind {
+                ExprKind::CallFn { args, .. } => args.iter().all(|a| self.expr_stuck(a)),
+                _ => self.expr_stuck(inner),
+            },
+            _ => sub_exprs(e).into_iter().all(|s| self.expr_stuck(s)),
+        }
+    }
+}
