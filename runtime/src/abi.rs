@@ -9,7 +9,7 @@ use crate::Runtime;
 /// fields at the fixed offsets [`OFFSET_ERROR`], [`OFFSET_NOW`] and
 /// [`OFFSET_STACK_LEFT`].
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Header {
     /// Nonzero once a runtime error has been recorded.
     pub error: u32,
@@ -22,6 +22,16 @@ pub struct Header {
     /// step; generated code subtracts a callee's need before a call (raising
     /// [`crate::ERROR_CALL_DEPTH`] if it would go below 0) and restores it after.
     pub stack_left: i64,
+    /// The process-wide Ctrl-C flag ([`crate::interrupt_flag_address`]),
+    /// which generated code reads at every loop head through this pointer
+    /// (code holds no absolute address, so its text is the same every run).
+    pub interrupt: *const u32,
+}
+
+impl Default for Header {
+    fn default() -> Header {
+        Header { error: 0, _pad: 0, now: 0.0, stack_left: 0, interrupt: crate::interrupt_flag_address() }
+    }
 }
 
 /// Byte offset of [`Header::error`] from the start of a [`Runtime`].
@@ -30,11 +40,14 @@ pub const OFFSET_ERROR: i32 = 0;
 pub const OFFSET_NOW: i32 = 8;
 /// Byte offset of [`Header::stack_left`] from the start of a [`Runtime`].
 pub const OFFSET_STACK_LEFT: i32 = 16;
+/// Byte offset of [`Header::interrupt`] from the start of a [`Runtime`].
+pub const OFFSET_INTERRUPT: i32 = 24;
 
 const _: () = assert!(std::mem::offset_of!(Header, error) == OFFSET_ERROR as usize);
 const _: () = assert!(std::mem::offset_of!(Header, now) == OFFSET_NOW as usize);
 const _: () = assert!(std::mem::offset_of!(Header, stack_left) == OFFSET_STACK_LEFT as usize);
-const _: () = assert!(std::mem::size_of::<Header>() == 24);
+const _: () = assert!(std::mem::offset_of!(Header, interrupt) == OFFSET_INTERRUPT as usize);
+const _: () = assert!(std::mem::size_of::<Header>() == 32);
 
 /// The value [`Header::stack_left`] holds when a step starts: 64 MiB. The
 /// thread that calls [`crate::run`] needs a stack comfortably larger than this.

@@ -558,9 +558,9 @@ impl FnGen<'_, '_> {
                 self.fail_if(stuck, error_code::EVERY_STUCK, *span)?;
             }
             Inst::Poll { span } => {
-                // The flag lives in this process's memory for its whole life;
-                // a plain load each time round (never hoisted: not readonly).
-                let address = self.iconst(I64, rt::interrupt_flag_address() as i64);
+                // Through the header's pointer, so the code holds no address;
+                // plain loads each time round (never hoisted: not readonly).
+                let address = self.builder.ins().load(I64, self.flags, self.rt, rt::OFFSET_INTERRUPT);
                 let flag = self.builder.ins().load(I32, self.flags, address, 0);
                 self.fail_if(flag, error_code::INTERRUPTED, *span)?;
             }
