@@ -148,7 +148,7 @@ pub(crate) fn call(name: &str, args: &[Arg]) -> Option<Hint> {
         ("list" | "dict" | "set" | "tuple" | "sorted" | "enumerate" | "zip" | "map" | "filter" | "reversed", _) => {
             hint(format!("usim has no `{name}`"), COLLECTIONS)
         }
-        ("Environment", _) => hint("usim has no environment object", ENV),
+        ("Environment" | "env", _) => hint("usim has no environment object", ENV),
         ("Resource" | "PriorityResource" | "PreemptiveResource", _) => hint(
             "declare a lock instead",
             "a lock is declared once at the top level, `lock teller(capacity: 1)` (add `preemptive` for a \
@@ -416,6 +416,9 @@ mod tests {
         ("busy = None", "bare `return`", "return"),
         ("await timeout(1.0)", "`await delay(1.0)`", "await delay(1.0)"),
         ("env.timeout(1)", "`await delay(1.0)`", "await delay(1.0)"),
+        ("let e = env()", "usim has no environment object", ""),
+        ("let e = env", "usim has no environment object", ""),
+        ("let n = env.now_or_never", "usim has no environment object", ""),
         ("let xs = [1, 2]\n let n = len(xs)", "`xs.len()`", "let xs = [1, 2]\n let n = xs.len()"),
         ("let n = len(jobs)", "`jobs.len()`", "let n = jobs.len()"),
         ("for i in range(busy) { }", "`for i in 0..busy", "for i in 0..busy { }"),
