@@ -110,13 +110,18 @@ pub fn source_from_bytes(bytes: Vec<u8>, size: Option<u64>) -> Result<String, Bo
 
 /// Parses and checks a model; `overrides` are `--set NAME=VALUE` pairs.
 pub fn check_source(source: &str, overrides: &[(String, String)]) -> Result<(program::Program, Warnings), Failure> {
-    let (module, mut diagnostics) = parse::parse(source);
-    if diagnostics.iter().any(Diagnostic::is_error) {
+    let parsed = parse::parse_model(source);
+    let mut diagnostics = parsed.diagnostics.clone();
+    if !parsed.checkable {
         return Err(Failure::Diagnostics(diagnostics));
     }
-    let checked = check::check(&module, overrides);
-    diagnostics.extend(checked.diagnostics);
-    if diagnostics.iter().any(Diagnostic::is_error) {
+    // After syntax errors, the items that parsed are still checked; what only
+    // follows from the items left out is not reported.
+    let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
+    let checked = check::check(&parsed.module, overrides);
+    diagnostics.extend(checked.diagnostics.into_iter().filter(|d| !parsed.explains(source, d)));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    if syntax_failed || diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Diagnostics(diagnostics));
     }
     if let Some(e) = checked.override_error {

@@ -16,7 +16,7 @@ use crate::ast::*;
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-use super::{Rule, E_CHAINED_COMPARISON, E_LITERAL, E_SYNTAX, MAX_TREE_DEPTH};
+use super::{python, Rule, E_CHAINED_COMPARISON, E_LITERAL, E_SYNTAX, MAX_TREE_DEPTH};
 
 type P<'i> = Pair<'i, Rule>;
 
@@ -180,17 +180,11 @@ impl Builder {
         Builder { diags: Vec::new(), stmt_depth: 0 }
     }
 
-    pub(super) fn file(&mut self, mut pairs: Pairs<'_, Rule>) -> Built<Vec<Item<()>>> {
-        let file = pairs.next().ok_or(Stop::Shape(Span::new(0, 0)))?;
-        let mut items = Vec::new();
-        for pair in file.into_inner() {
-            if pair.as_rule() == Rule::item {
-                let span = span_of(&pair);
-                let inner = Kids::of(pair).next()?;
-                items.push(Item { kind: self.item(inner)?, span });
-            }
-        }
-        Ok(items)
+    /// An item (a `Rule::item` pair).
+    pub(super) fn item_pair(&mut self, pair: P<'_>) -> Built<Item<()>> {
+        let span = span_of(&pair);
+        let inner = Kids::of(pair).next()?;
+        Ok(Item { kind: self.item(inner)?, span })
     }
 
     fn item(&mut self, pair: P<'_>) -> Built<ItemKind<()>> {
@@ -340,12 +334,35 @@ impl Builder {
     fn block(&mut self, pair: P<'_>) -> Built<Block<()>> {
         let span = span_of(&pair);
         self.enter(first_char(span))?;
-        let mut stmts = Vec::new();
-        for stmt in pair.into_inner().filter(|p| p.as_rule() == Rule::stmt) {
-            stmts.push(self.stmt(stmt)?);
-        }
+        let stmts = self.statements(pair.into_inner())?;
         self.stmt_depth -= 1;
         Ok(Block { stmts, span })
+    }
+
+    /// The statements among `children` (a block's, or those `recover_tail`
+    /// read), with a diagnostic for a line that starts with `-` after a
+    /// statement it was probably meant to continue.
+    pub(super) fn statements<'i>(&mut self, children: impl Iterator<Item = P<'i>>) -> Built<Vec<Stmt<()>>> {
+        let mut stmts: Vec<Stmt<()>> = Vec::new();
+        // Whether no `;` (nor anything else) stands between the last
+        // statement and the next, which a separator then divides: newlines.
+        let mut by_newline = false;
+        for child in children {
+            match child.as_rule() {
+                Rule::sep => by_newline &= child.as_str() == "\n",
+                Rule::stmt => {
+                    let source = child.get_input();
+                    let stmt = self.stmt(child)?;
+                    if let Some(prev) = stmts.last().filter(|_| by_newline) {
+                        self.diags.extend(python::negated_line(source, prev, &stmt));
+                    }
+                    stmts.push(stmt);
+                    by_newline = true;
+                }
+                _ => by_newline = false,
+            }
+        }
+        Ok(stmts)
     }
 
     /// Goes one level deeper in the statement tree, within the limit; `at`

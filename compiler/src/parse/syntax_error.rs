@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
 use super::limits::scan_brackets;
-use super::{Rule, E_SYNTAX, E_TOO_DEEP};
+use super::{python, Rule, E_SYNTAX, E_TOO_DEEP};
 
 /// Where pest's error is, as a byte offset.
 pub(super) fn error_offset(err: &pest::error::Error<Rule>) -> usize {
@@ -27,16 +27,41 @@ pub(super) fn unclosed_comment(at: usize) -> Diagnostic {
         .with_note("a `/*` comment ends at `*/`; comments nest, so every `/*` inside one needs its own `*/`")
 }
 
-/// Turns pest's error into one diagnostic a modeller can act on.
-pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = error_offset(err);
+/// What a parse that failed was reading, for the words of its error.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Context {
+    /// Items: the whole file, or a stretch of it (`Rule::file`).
+    Items,
+    /// The statements after an error in a body (`Rule::recover_tail`).
+    Statements,
+    /// What follows a body (`Rule::recover_rest`).
+    AfterBody,
+}
+
+/// Turns pest's error into one diagnostic a modeller can act on. The parse
+/// read `source[base..]` (or a part of it), so its offsets start at `base`.
+pub(super) fn syntax_error(source: &str, base: usize, err: &pest::error::Error<Rule>, context: Context) -> Diagnostic {
+    let pos = floor_char_boundary(source, base + error_offset(err));
     let found = token_at(source, pos);
-    let positives = match &err.variant {
+    let mut positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => {
             return Diagnostic::error(E_TOO_DEEP, "the model is too large or too deeply nested to parse", found.span);
         }
     };
+    if let Some(diag) = python::habit(source, pos) {
+        return diag;
+    }
+    if context == Context::Statements {
+        // The end of a stretch of statements is no end of file, and a `}`
+        // that closes a block there is the `}` of a block.
+        positives.retain(|r| !matches!(r, Rule::EOI | Rule::recover_tail));
+        for r in &mut positives {
+            if *r == Rule::tail_close {
+                *r = Rule::rbrace;
+            }
+        }
+    }
     let at_end = pos >= source.len();
     let (message, wanted) = expected_message(&positives, at_end, &found.text);
     let before = source.get(..pos).unwrap_or("").trim_end();
@@ -54,6 +79,9 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
         diag = diag.with_note("a `let` in a `select` arm binds what the arm waits for: write `let x = await ...`");
     }
 
+    if positives.contains(&Rule::str_lit) && (before.ends_with("print(") || before.ends_with("fail(")) {
+        diag = diag.with_note("`print` and `fail` take one string, which may interpolate values: `print(\"n = {n}\")`");
+    }
     if positives.contains(&Rule::str_end) {
         diag = diag.with_note("a string ends on the line where it starts");
     }
@@ -79,6 +107,12 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
             diag = diag.with_note(format!("did you mean `{item}`?"));
         }
     }
+    if let Some((at, op)) = continued_line(source, base, found.span.start as usize) {
+        diag = diag.with_secondary(
+            Span::new(at, at + op.len()),
+            format!("this line ends with `{op}`, so it continues on the next"),
+        );
+    }
     if found.text == "`]`" && before.ends_with('[') && wanted.contains(&"an expression") {
         diag = diag.with_note("an array literal needs at least one element; for zeros write `[0.0; N]`");
     }
@@ -95,9 +129,10 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
             _ => None,
         })
         .collect();
-    let open = scan_brackets(source.get(..pos).unwrap_or(source)).open_at_end;
+    let open = scan_brackets(source.get(base.min(pos)..pos).unwrap_or("")).open_at_end;
     let opener = open.iter().rev().find(|(o, _)| closers.contains(o) || (*o == b'I' && closers.contains(&b'{')));
     if let Some(&(opener, at)) = opener {
+        let at = base + at;
         let what = match (opener, at_end) {
             (b'(', true) => "this `(` is never closed",
             (b'[', true) => "this `[` is never closed",
@@ -112,6 +147,26 @@ pub(super) fn syntax_error(source: &str, err: &pest::error::Error<Rule>) -> Diag
     diag
 }
 
+/// When the token at `pos` starts its line and the line before (after
+/// `base`) ends with a binary operator or `=`, so that the grammar read on
+/// into this line: where that operator is.
+fn continued_line(source: &str, base: usize, pos: usize) -> Option<(usize, &str)> {
+    let bytes = source.as_bytes();
+    let line_start = bytes[..pos.min(bytes.len())].iter().rposition(|&b| b == b'\n')? + 1;
+    if line_start <= base || !source[line_start..pos].trim().is_empty() {
+        return None;
+    }
+    let previous = source[base..line_start - 1].trim_end();
+    let is_op = |b: &u8| matches!(b, b'+' | b'-' | b'*' | b'/' | b'%' | b'=' | b'&' | b'|' | b'<' | b'>' | b'!');
+    let op_len = previous.bytes().rev().take_while(is_op).count();
+    let last_line = previous.rfind('\n').map_or(previous, |i| &previous[i..]);
+    if op_len == 0 || op_len > 2 || last_line.contains("//") {
+        return None;
+    }
+    let at = previous.len() - op_len;
+    Some((base + at, &previous[at..]))
+}
+
 /// "expected X, found Y", from the rules pest tried at the error position;
 /// also returns the descriptions of what was expected.
 fn expected_message(positives: &[Rule], at_end: bool, found: &str) -> (String, Vec<&'static str>) {
@@ -119,7 +174,7 @@ fn expected_message(positives: &[Rule], at_end: bool, found: &str) -> (String, V
     if has(Rule::str_end) {
         return (format!("unterminated string: expected `\"`, found {found}"), vec!["`\"`"]);
     }
-    if has(Rule::item) || has(Rule::file) {
+    if has(Rule::item) || has(Rule::file) || has(Rule::chunk) {
         let item = "an item (`param`, `const`, `var`, `struct`, `lock`, `channel`, `queue`, `resource`, `fn`, `process` or `run`)";
         return (format!("expected {item}, found {found}"), vec![item]);
     }
@@ -245,6 +300,11 @@ const KEYWORDS: &[&str] = &[
 fn is_keyword(found: &str) -> bool {
     let word = found.trim_matches('`');
     found.starts_with('`') && KEYWORDS.contains(&word)
+}
+
+/// Whether `word` is a reserved keyword.
+pub(super) fn is_keyword_word(word: &str) -> bool {
+    KEYWORDS.contains(&word)
 }
 
 fn is_statement_keyword(found: &str) -> bool {
