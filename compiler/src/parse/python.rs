@@ -515,6 +515,32 @@ pub(super) fn habit(source: &str, pos: usize) -> Option<Diagnostic> {
         }
     }
 
+    // `env.run(until=20)`, `env.process(car(env))` at the top level.
+    if pos == line_start && (after.starts_with("env.run(") || after.starts_with("env.process(")) {
+        let horizon = after
+            .split_once("until=")
+            .and_then(|(_, t)| t.split([')', ',']).next())
+            .map(str::trim)
+            .filter(|t| is_simple(t));
+        let fix = match horizon {
+            Some(t) => format!("`run main() until {t}`"),
+            None => "`run main()`, or `run main() until 480.0` with a horizon".to_string(),
+        };
+        return Some(
+            Diagnostic::error(E_PYTHON_FORM, "a usim model is started by its `run` item", Span::new(pos, pos + 3))
+                .with_label("usim has no `env`")
+                .with_note(format!(
+                    "name the processes that start at time 0 in the one `run` item: {fix}; `spawn p()` starts \
+                     more from inside a process"
+                )),
+        );
+    }
+
+    // `RATE = 2.0` or `count: int = 0` at the top level, where an item is expected.
+    if let Some(diag) = module_variable(source, pos, line_start, found) {
+        return Some(diag);
+    }
+
     // `x: int = 5`
     if after.starts_with(':') && is_simple(before.trim()) && !before.trim().contains(['.', '[']) {
         let name = before.trim();
@@ -541,6 +567,71 @@ pub(super) fn habit(source: &str, pos: usize) -> Option<Diagnostic> {
         }
     }
     None
+}
+
+/// `NAME = value` (or `name: type = value`) in the first column, where the
+/// grammar wants an item: a Python module-level variable.
+fn module_variable(source: &str, pos: usize, line_start: usize, found: Option<&str>) -> Option<Diagnostic> {
+    let name = found.filter(|w| pos == line_start && !super::syntax_error::is_keyword_word(w))?;
+    let (_, line_end) = line_bounds(source, pos);
+    let rest = source[pos + name.len()..line_end].trim_start();
+    let (annotated, value) = match rest.strip_prefix(':') {
+        Some(typed) => {
+            let (ty, value) = typed.split_once('=')?;
+            (Some(ty.trim()), value)
+        }
+        None => (None, rest.strip_prefix('=').filter(|v| !v.starts_with('='))?),
+    };
+    let value = to_usim(statement_of(value).trim());
+    let literal_type = if value == "true" || value == "false" {
+        Some("bool")
+    } else if value.parse::<i64>().is_ok() {
+        Some("int")
+    } else if value.parse::<f64>().is_ok() {
+        Some("float")
+    } else {
+        None
+    };
+    let ty = match annotated {
+        Some(t @ ("int" | "float" | "bool")) => Some(t),
+        _ => literal_type,
+    };
+    let upper = name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let diag = Diagnostic::error(
+        E_PYTHON_FORM,
+        "a global is declared with `const`, `param` or `var`",
+        Span::new(pos, pos + name.len()),
+    )
+    .with_label("a name at the top level starts no item");
+    let note = if name.to_ascii_uppercase().contains("SEED") && literal_type == Some("int") {
+        format!(
+            "the random stream's seed is not part of the model: run it with `usimc run model.usim --seed {value}` (the \
+             default seed is 1); any other constant is `const NAME = 2.5`"
+        )
+    } else if value.contains("simpy.") && !value.contains("Environment(") {
+        format!(
+            "shared objects are items of their own: `lock {name}(capacity: 2)`, `queue {name}: int`, \
+             `resource {name}(capacity: 100.0, level: 50.0)` or `channel {name}: int`"
+        )
+    } else if value.contains("Environment(") {
+        "usim is a language, not a Python library: there is no environment to create; the item \
+         `run main() until T` starts the processes and runs the model"
+            .to_string()
+    } else if let (Some(ty), true) = (ty, literal_type.is_some()) {
+        if upper {
+            format!(
+                "write `const {name} = {value}`, or `param {name}: {ty} = {value}` to set it with \
+                 `usimc run --set {name}=...`; a global that changes is `var {name}: {ty} = {value}`"
+            )
+        } else {
+            format!("write `var {name}: {ty} = {value}`, a global that processes share; a constant is `const`")
+        }
+    } else {
+        "a constant is `const NAME = 2.5`, a value set with `--set` is `param NAME: int = 10`, and a global that \
+         processes share is `var name: int = 0`"
+            .to_string()
+    };
+    Some(diag.with_note(note))
 }
 
 /// `def f(a, b):`: a `fn`, or a `process` when the body yields.

@@ -8,15 +8,17 @@
 //! are built as usual; each junk is parsed again on its own for its first
 //! error, and its item is left out of the tree.
 //!
-//! Inside a body, recovery goes on at statement boundaries where they are
-//! unambiguous: the first line after the error that starts outside any `(`
-//! or `[`, inside a block (not a `select`, a struct declaration or a struct
-//! literal), after a line that does not continue (one ending in an operator,
-//! `,`, `=` or `=>`), and that does not itself start with `else`, `=>`, `.`
-//! or an operator. From there `recover_tail` reads statements (and `}`
+//! Inside a junk, recovery goes on where a boundary is unambiguous: at the
+//! first line after the error that starts outside any `(` or `[` and after a
+//! line that does not continue (one ending in an operator, `,`, `(`, `[` or
+//! `.`). Inside a body, that line must be inside a block (not a `select`, a
+//! struct declaration or a struct literal) and not start with `else`, `=>`,
+//! `.` or an operator: from there `recover_tail` reads statements (and `}`
 //! closing the blocks the skipped line opened) to the end of the body, and
-//! `recover_rest` what follows the body. Each error found so starts the next
-//! round, up to [`MAX_SYNTAX_ERRORS`] in all.
+//! `recover_rest` what follows the body. Outside every brace, a line that
+//! starts in the first column is read as items again (`chunk`): so each line
+//! of a Python script's top level gets its own error. Each error found so
+//! starts the next round, up to [`MAX_SYNTAX_ERRORS`] in all.
 
 use pest::iterators::Pair;
 use pest::Parser as _;
@@ -69,7 +71,8 @@ pub(super) fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
 
 /// The names the items in a junk would have defined: every line of it that
 /// starts with an item keyword (or a misspelling of one, or `def`, `class`)
-/// and a name. Uses of these names elsewhere are not reported as unknown.
+/// and a name, or in the first column with a name and `=` (a Python global).
+/// Uses of these names elsewhere are not reported as unknown.
 pub(super) fn junk_names(text: &str) -> Vec<String> {
     const ITEMS: [&str; 10] =
         ["param", "const", "var", "struct", "lock", "channel", "queue", "resource", "fn", "process"];
@@ -77,12 +80,20 @@ pub(super) fn junk_names(text: &str) -> Vec<String> {
     for line in text.lines() {
         let mut words = line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
         let (Some(first), Some(second)) = (words.next(), words.next()) else { continue };
-        let starts = line.trim_start().starts_with(first);
-        let definer = ITEMS.contains(&first)
-            || matches!(first, "def" | "class")
-            || (first != "run" && crate::check::closest(first, ITEMS.into_iter()).is_some());
+        let trimmed = line.trim_start();
+        // The keyword, spaces, the name: `process main`, `proces main`.
+        let starts = trimmed.starts_with(first) && trimmed[first.len()..].starts_with([' ', '\t']);
+        let misspelt = first.len() >= 4 && first != "from" && crate::check::closest(first, ITEMS.into_iter()).is_some();
+        let definer = ITEMS.contains(&first) || matches!(first, "def" | "class") || misspelt;
         if starts && definer && !second.starts_with(|c: char| c.is_ascii_digit()) {
             names.push(second.to_string());
+        }
+        // A Python module-level variable, `RATE = 2.0` or `n: int = 0`.
+        let rest = line.strip_prefix(first).unwrap_or("").trim_start();
+        let assigns =
+            (rest.starts_with('=') && !rest.starts_with("==")) || (rest.starts_with(':') && rest.contains('='));
+        if line.starts_with(first) && assigns && !first.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(first.to_string());
         }
     }
     names
@@ -114,7 +125,22 @@ pub(super) fn junk_errors(source: &str, start: usize, end: usize, budget: &mut u
     let mut at = error_offset(&first);
     let tail_end = scan.body_end.map_or(text.len(), |e| e + 1);
     while *budget > 0 {
-        let Some(resume) = scan.resume_after(text, at).filter(|&q| q < tail_end) else { break };
+        let Some((resume, kind)) = scan.resume_after(text, at) else { break };
+        if kind == Resume::Items {
+            // A new line at the top level: what follows is items again.
+            match UsimParser::parse(Rule::chunk, &text[resume..]) {
+                Ok(_) => break,
+                Err(err) => {
+                    diags.push(syntax_error(source, start + resume, &err, Context::Items));
+                    *budget -= 1;
+                    at = resume + error_offset(&err);
+                    continue;
+                }
+            }
+        }
+        if resume >= tail_end {
+            break;
+        }
         match UsimParser::parse(Rule::recover_tail, &text[resume..tail_end]) {
             Err(err) => {
                 diags.push(syntax_error(source, start + resume, &err, Context::Statements));
@@ -135,21 +161,24 @@ pub(super) fn junk_errors(source: &str, start: usize, end: usize, budget: &mut u
                     }
                 }
                 // What is after the body?
-                match scan.body_end {
-                    Some(body_end) => {
-                        // A stray `}` there most likely closes what the line
-                        // with the error opened: a cascade, not news.
-                        let rest = body_end + 1;
-                        let stray = text[rest..].trim_start().starts_with('}');
-                        let parsed = UsimParser::parse(Rule::recover_rest, &text[rest..]);
-                        if let (Err(err), false) = (parsed, stray) {
-                            diags.push(syntax_error(source, start + rest, &err, Context::AfterBody));
-                            *budget -= 1;
-                        }
-                    }
-                    None => diags.push(unclosed_body(source, start, end, &scan)),
+                let Some(body_end) = scan.body_end else {
+                    diags.push(unclosed_body(source, start, end, &scan));
+                    break;
+                };
+                // A stray `}` there most likely closes what the line with
+                // the error opened: a cascade, not news.
+                let rest = body_end + 1;
+                if text[rest..].trim_start().starts_with('}') {
+                    break;
                 }
-                break;
+                match UsimParser::parse(Rule::recover_rest, &text[rest..]) {
+                    Ok(_) => break,
+                    Err(err) => {
+                        diags.push(syntax_error(source, start + rest, &err, Context::AfterBody));
+                        *budget -= 1;
+                        at = rest + error_offset(&err);
+                    }
+                }
             }
         }
     }
@@ -330,38 +359,51 @@ impl LineScan {
         LineScan { lines, body_end, open_at_end }
     }
 
-    /// The first line after the error at `at` where statements can be read
-    /// again, if there is one before the body ends.
-    fn resume_after(&self, text: &str, at: usize) -> Option<usize> {
+    /// The first line after the error at `at` where reading can go on, and
+    /// as what: statements (inside a body, before it ends) or items (a line
+    /// outside every bracket that starts in its first column).
+    fn resume_after(&self, text: &str, at: usize) -> Option<(usize, Resume)> {
         let body_end = self.body_end.unwrap_or(text.len());
-        self.lines.iter().filter(|l| l.at > at && l.at <= body_end).find_map(|line| {
-            let clean = line.parens == 0 && line.braces > 0 && line.all_blocks && !line.continues && !line.in_comment;
+        self.lines.iter().filter(|l| l.at > at).find_map(|line| {
+            let settled = line.parens == 0 && !line.continues && !line.in_comment;
             let start = text[line.at..].trim_start_matches([' ', '\t', '\r']);
-            let first = start.as_bytes().first().copied();
+            let first = start.as_bytes().first().copied()?;
+            if settled && line.braces == 0 {
+                let starts_item = start.len() == text.len() - line.at
+                    && (first.is_ascii_alphabetic() || first == b'_' || first == b'#');
+                return starts_item.then_some((line.at, Resume::Items));
+            }
             let opens_badly = matches!(
                 first,
-                Some(
-                    b'.' | b')'
-                        | b']'
-                        | b'{'
-                        | b'='
-                        | b'+'
-                        | b'-'
-                        | b'*'
-                        | b'/'
-                        | b'%'
-                        | b'<'
-                        | b'>'
-                        | b'&'
-                        | b'|'
-                        | b'!'
-                        | b':'
-                        | b','
-                )
+                b'.' | b')'
+                    | b']'
+                    | b'{'
+                    | b'='
+                    | b'+'
+                    | b'-'
+                    | b'*'
+                    | b'/'
+                    | b'%'
+                    | b'<'
+                    | b'>'
+                    | b'&'
+                    | b'|'
+                    | b'!'
+                    | b':'
+                    | b','
+                    | b'\n'
             ) || starts_with_word(start, "else");
-            (clean && !opens_badly && first.is_some_and(|b| b != b'\n')).then_some(line.at)
+            let in_block = line.braces > 0 && line.all_blocks && line.at <= body_end;
+            (settled && in_block && !opens_badly).then_some((line.at, Resume::Statements))
         })
     }
+}
+
+/// What recovery reads from a line on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    Statements,
+    Items,
 }
 
 fn starts_with_word(text: &str, word: &str) -> bool {

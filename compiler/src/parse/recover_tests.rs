@@ -106,6 +106,35 @@ fn the_checker_is_told_what_only_follows_from_the_syntax_errors() {
 }
 
 #[test]
+fn each_top_level_line_of_a_python_script_gets_its_own_error() {
+    let source = "import simpy\nRATE = 2.0\nn: int = 0\nenv = simpy.Environment()\nenv.run(until=20)\nprocess main() { }\nrun main()\n";
+    assert_eq!(found(source), ["E0010 @import", "E0010 @RATE", "E0010 @n", "E0010 @env", "E0010 @env"]);
+    assert_eq!(item_names(source), ["main", "run"]);
+    assert_eq!(parse_model(source).omitted, ["RATE", "n", "env"]);
+    // Indented lines there belong to what came before (a `def`'s body).
+    assert_eq!(found("def f(x):\n    y = 1\n    z = 2\n"), ["E0010 @def"]);
+}
+
+#[test]
+fn a_module_level_variable_gets_the_item_that_declares_it() {
+    let note = |source: &str| parse(source).1[0].notes.join(" | ");
+    assert_eq!(
+        note("NUM = 2\n"),
+        "write `const NUM = 2`, or `param NUM: int = 2` to set it with `usimc run --set NUM=...`; a global that \
+         changes is `var NUM: int = 2`"
+    );
+    assert_eq!(
+        note("busy = False\n"),
+        "write `var busy: bool = false`, a global that processes share; a constant is `const`"
+    );
+    assert_eq!(
+        note("rate: float = 1\n"),
+        "write `var rate: float = 1`, a global that processes share; a constant is `const`"
+    );
+    assert!(note("env.run(until=480)\n").contains("`run main() until 480`"));
+}
+
+#[test]
 fn the_errors_of_a_big_broken_model_are_bounded() {
     let source = in_process(&"    let a = 1 +* 2\n".repeat(5_000));
     let (_, diags) = parse(&source);

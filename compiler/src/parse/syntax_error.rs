@@ -100,7 +100,7 @@ pub(super) fn syntax_error(source: &str, base: usize, err: &pest::error::Error<R
              write `let x = await ...` first, then use `x`",
         );
     }
-    if wanted.first().is_some_and(|w| w.starts_with("an item")) {
+    if wanted.first().is_some_and(|w| w.starts_with("an item")) && !is_statement_keyword(&found.text) {
         let word = found.text.trim_matches('`');
         let items = ["param", "const", "var", "struct", "lock", "channel", "queue", "resource", "fn", "process", "run"];
         if let Some(item) = crate::check::closest(word, items.into_iter()) {
