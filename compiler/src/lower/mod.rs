@@ -424,7 +424,7 @@ impl<'a> FnLowerer<'a> {
         self.diagnostics.push(
             Diagnostic::error("E0901", format!("{what} is not supported by this version of usimc yet"), span)
                 .with_label("not yet implemented")
-                .with_note("`record` and statistics arrive in the next release"),
+                .with_note("this construct is checked but cannot be compiled yet; please report the model"),
         );
     }
 
