@@ -142,14 +142,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     // room for spills.
     let areas: Vec<(u32, u32)> = module.functions.iter().map(|f| call_areas(module, f)).collect();
     let stack_needs: Vec<i64> = module.functions.iter().zip(&areas).map(|(f, &a)| stack_need(f, a)).collect();
-    let kinds: HashMap<u32, u32> = module
-        .functions
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_process)
-        .enumerate()
-        .map(|(kind, (index, _))| (index as u32, kind as u32))
-        .collect();
+    let kinds = process_kinds(module);
 
     // String pieces live in data objects of the module, so the code refers to
     // them by symbol (and `emit clif` shows no machine addresses).
@@ -204,18 +197,77 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     }
     jit.finalize_definitions().map_err(|e| err(&e))?;
 
+    let steps: Vec<Option<rt::StepFn>> = ids
+        .iter()
+        .map(|&id| {
+            let code = jit.get_finalized_function(id);
+            // SAFETY: every callable was defined with the step signature
+            // (frame, globals, rt) -> u32 under the platform's C calling convention.
+            Some(unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) })
+        })
+        .collect();
+    let parts = program_parts(module, &steps).map_err(CodegenError)?;
+    // SAFETY: every step and predicate was just compiled into `jit`, which
+    // the returned `Compiled` owns and frees only on drop, and the program is
+    // lent out only by a reference tied to that `Compiled`. Generated code
+    // follows the step ABI and touches only its frame (a predicate: the frame
+    // of the process it was compiled for, whose layout it shares), the globals
+    // block of `globals_init`'s length, and the runtime through host calls.
+    let program = unsafe { rt::Program::new(parts) };
+    Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
+}
+
+/// The host stack a callable's step or call takes, in bytes, given its
+/// [`call_areas`].
+pub fn stack_need(f: &ir::Function, (call_area, spawn_area): (u32, u32)) -> i64 {
+    (i64::from(call_area) + i64::from(spawn_area) + f.temps.len() as i64) * 8 + 4096
+}
+
+/// The slots of the largest `fn` frame `f` calls and of the largest
+/// argument list of a process it spawns: calls never overlap, so each kind
+/// of area is shared by every call site.
+pub fn call_areas(module: &ir::Module, f: &ir::Function) -> (u32, u32) {
+    let (mut call, mut spawn) = (0, 0);
+    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
+        match inst {
+            Inst::CallFn { func, .. } => call = call.max(module.functions[func.0 as usize].frame_slots.max(1)),
+            Inst::Spawn { func, .. } => spawn = spawn.max(module.functions[func.0 as usize].param_slots.max(1)),
+            _ => {}
+        }
+    }
+    (call, spawn)
+}
+
+/// The runtime's kind number of every process, by its function index:
+/// processes are numbered in the order the module lists them.
+pub fn process_kinds(module: &ir::Module) -> HashMap<u32, u32> {
+    module
+        .functions
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_process)
+        .enumerate()
+        .map(|(kind, (index, _))| (index as u32, kind as u32))
+        .collect()
+}
+
+/// The runtime's description of `module`, given the step function of each
+/// callable by function index (`None` for a `fn`, which the runtime never
+/// calls). Shared with the reference interpreter, whose steps differ and
+/// whose program must otherwise be this one.
+pub fn program_parts(module: &ir::Module, steps: &[Option<rt::StepFn>]) -> Result<rt::ProgramParts, String> {
+    let step = |index: usize| {
+        steps.get(index).copied().flatten().ok_or_else(|| format!("no step function for callable {index}"))
+    };
+    let kinds = process_kinds(module);
     let mut kinds_out = Vec::new();
     for (index, func) in module.functions.iter().enumerate() {
         if !func.is_process {
             continue;
         }
-        let code = jit.get_finalized_function(ids[index]);
-        // SAFETY: the function was defined with the step signature
-        // (frame, globals, rt) -> u32 under the platform's C calling convention.
-        let step: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
         kinds_out.push(rt::ProcessKind {
             name: func.name.clone(),
-            step,
+            step: step(index)?,
             frame_slots: func.frame_slots,
             param_slots: func.param_slots,
             result_start: func.result_start,
@@ -229,13 +281,11 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         .collect();
     let mut conditions = Vec::new();
     for condition in &module.conditions {
-        let code = jit.get_finalized_function(ids[condition.predicate.0 as usize]);
-        // SAFETY: predicates are defined with the step signature too.
-        let predicate: rt::StepFn = unsafe { std::mem::transmute::<*const u8, rt::StepFn>(code) };
+        let predicate = step(condition.predicate.0 as usize)?;
         let watches = condition.watches.iter().map(|w| rt::Watch { var: w.var, element: w.element }).collect();
         conditions.push(rt::ConditionSpec { predicate, watches, label: condition.label.clone() });
     }
-    let parts = rt::ProgramParts {
+    Ok(rt::ProgramParts {
         kinds: kinds_out,
         globals: module.globals_init.clone(),
         roots,
@@ -256,34 +306,5 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
                 },
             })
             .collect(),
-    };
-    // SAFETY: every step and predicate was just compiled into `jit`, which
-    // the returned `Compiled` owns and frees only on drop, and the program is
-    // lent out only by a reference tied to that `Compiled`. Generated code
-    // follows the step ABI and touches only its frame (a predicate: the frame
-    // of the process it was compiled for, whose layout it shares), the globals
-    // block of `globals_init`'s length, and the runtime through host calls.
-    let program = unsafe { rt::Program::new(parts) };
-    Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
-}
-
-/// The host stack a callable's step or call takes, in bytes, given its
-/// [`call_areas`].
-fn stack_need(f: &ir::Function, (call_area, spawn_area): (u32, u32)) -> i64 {
-    (i64::from(call_area) + i64::from(spawn_area) + f.temps.len() as i64) * 8 + 4096
-}
-
-/// The slots of the largest `fn` frame `f` calls and of the largest
-/// argument list of a process it spawns: calls never overlap, so each kind
-/// of area is shared by every call site.
-fn call_areas(module: &ir::Module, f: &ir::Function) -> (u32, u32) {
-    let (mut call, mut spawn) = (0, 0);
-    for inst in f.blocks.iter().flat_map(|b| &b.insts) {
-        match inst {
-            Inst::CallFn { func, .. } => call = call.max(module.functions[func.0 as usize].frame_slots.max(1)),
-            Inst::Spawn { func, .. } => spawn = spawn.max(module.functions[func.0 as usize].param_slots.max(1)),
-            _ => {}
-        }
-    }
-    (call, spawn)
+    })
 }

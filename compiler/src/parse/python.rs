@@ -309,6 +309,44 @@ pub(super) fn habit(source: &str, pos: usize) -> Option<Diagnostic> {
     });
     let word_span = |at: usize, word: &str| Span::new(at, at + word.len());
 
+    // `env.now`, `env.process(p(env))`, `env.run(until=10)` in a body: the
+    // word after `env.` is a usim keyword, so the parser stops there.
+    if before.ends_with("env.") && matches!(found, Some("now" | "process" | "run")) {
+        let env_at = pos - "env.".len();
+        let word = found.unwrap_or_default();
+        let span = Span::new(env_at, pos + word.len());
+        let (label, note) = match word {
+            "now" => (
+                "write `now`".to_string(),
+                "the simulated time is the built-in `now` everywhere: `let t = now`, `print(\"t = {now}\")`"
+                    .to_string(),
+            ),
+            "process" => {
+                let call = statement_of(&after[word.len()..]).trim();
+                let inner = call.strip_prefix('(').and_then(|c| c.strip_suffix(')')).unwrap_or("").trim();
+                let inner = inner.replace("(env, ", "(").replace("(env)", "()");
+                let fix = if is_simple(inner.split('(').next().unwrap_or("")) && inner.ends_with(')') {
+                    format!("write `spawn {inner}`")
+                } else {
+                    "write `spawn p()`".to_string()
+                };
+                (
+                    "write `spawn`".to_string(),
+                    format!("a process starts another with `spawn`, and `let h = spawn p()` keeps a handle to `await h`: {fix}"),
+                )
+            }
+            _ => (
+                "usim has no `env`".to_string(),
+                "a model is started once, by its `run` item at the top level: `run main() until 10.0`; \
+                 inside a process, `await delay(d)` lets time pass"
+                    .to_string(),
+            ),
+        };
+        return Some(
+            Diagnostic::error(E_PYTHON_FORM, "a usim process has no `env`", span).with_label(label).with_note(note),
+        );
+    }
+
     // `# comment`
     if after.starts_with('#') {
         let comment = code_of(after).len().max(1);
