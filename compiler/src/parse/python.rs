@@ -500,7 +500,7 @@ pub(super) fn habit(source: &str, pos: usize) -> Option<Diagnostic> {
         return Some(
             Diagnostic::error(E_PYTHON_FORM, "`print` takes one string", Span::new(pos, pos + 1))
                 .with_label("a second argument")
-                .with_note("put the values inside the string: `print(\"served {n} of {total}\")`"),
+                .with_note(format!("put the values inside the string: {}", several_values_fix(before_code, after))),
         );
     }
 
@@ -605,6 +605,25 @@ pub(super) fn habit(source: &str, pos: usize) -> Option<Diagnostic> {
         }
     }
     None
+}
+
+/// The one-string `print` for `print("text", a, b)`: `print("text {a} {b}")`,
+/// when the values are plain names; else an example.
+fn several_values_fix(before: &str, after: &str) -> String {
+    let example = "`print(\"served {n} of {total}\")`".to_string();
+    let Some(open) = before.rfind("(\"") else { return example };
+    let call = &before[..open];
+    let text = &before[open + 2..before.len() - 1];
+    let args = after[1..].split(')').next().unwrap_or("");
+    let names: Vec<&str> = args.split(',').map(str::trim).collect();
+    if text.contains(['{', '"', '\\']) || !names.iter().all(|n| is_simple(n)) {
+        return example;
+    }
+    let values: Vec<String> = names.iter().map(|n| format!("{{{n}}}")).collect();
+    let text = text.trim_end();
+    let sep = if text.is_empty() { "" } else { " " };
+    let call = call.trim_start();
+    format!("`{call}(\"{text}{sep}{}\")`", values.join(" "))
 }
 
 /// `NAME = value` (or `name: type = value`) in the first column, where the

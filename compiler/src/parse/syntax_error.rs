@@ -80,7 +80,18 @@ pub(super) fn syntax_error(source: &str, base: usize, err: &pest::error::Error<R
     }
 
     if positives.contains(&Rule::str_lit) && (before.ends_with("print(") || before.ends_with("fail(")) {
-        diag = diag.with_note("`print` and `fail` take one string, which may interpolate values: `print(\"n = {n}\")`");
+        // `print(x)` or `print(x, y)`: show the string that prints those names.
+        let rest = source.get(pos..).unwrap_or("");
+        let args = rest.split(')').next().unwrap_or("");
+        let names: Vec<&str> = args.split(',').map(str::trim).collect();
+        let simple = |n: &&str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+        let fix = if !args.contains(['\n', '"']) && names.iter().all(simple) {
+            let shown: Vec<String> = names.iter().map(|n| format!("{n} = {{{n}}}")).collect();
+            format!("`print(\"{}\")`", shown.join(", "))
+        } else {
+            "`print(\"n = {n}\")`".to_string()
+        };
+        diag = diag.with_note(format!("`print` and `fail` take one string, which may interpolate values: {fix}"));
     }
     if positives.contains(&Rule::str_end) {
         diag = diag.with_note("a string ends on the line where it starts");
