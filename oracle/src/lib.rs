@@ -10,6 +10,7 @@
 //! the end time, the events, how the run ended, its error, the processes
 //! left waiting, the final globals, the statistics and the audit.
 
+pub mod gen;
 pub mod interp;
 
 use usim_compiler::ir;
