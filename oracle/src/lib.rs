@@ -12,6 +12,7 @@
 
 pub mod gen;
 pub mod interp;
+pub mod plant;
 
 use usim_compiler::ir;
 use usim_runtime::{RunConfig, RunOutcome, SharedBuffer, TieOrder};

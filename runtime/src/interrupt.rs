@@ -15,6 +15,13 @@ pub fn request_interrupt() {
     INTERRUPT.store(1, Ordering::Relaxed);
 }
 
+/// Withdraws an interrupt asked for, so that later runs in this process
+/// go on (a host that embeds usim and caught the interrupt itself, or a
+/// test's watchdog that stopped one runaway run).
+pub fn clear_interrupt() {
+    INTERRUPT.store(0, Ordering::Relaxed);
+}
+
 /// Whether [`request_interrupt`] was called.
 pub fn interrupt_requested() -> bool {
     INTERRUPT.load(Ordering::Relaxed) != 0

@@ -85,7 +85,7 @@ pub use error::{
 };
 pub use host::*;
 pub use host_abi::{AbiType, HostFn};
-pub use interrupt::{interrupt_flag_address, interrupt_requested, request_interrupt};
+pub use interrupt::{clear_interrupt, interrupt_flag_address, interrupt_requested, request_interrupt};
 pub use outcome::{RunOutcome, Waiting};
 pub use output::SharedBuffer;
 pub use program::{
