@@ -327,3 +327,21 @@ fn a_byte_order_mark_is_skipped_and_spans_stay_byte_offsets() {
     assert!(!parse_diags("const A = 1\n\u{FEFF}const B = 2").is_empty());
     assert!(parse_diags("\u{FEFF}const A = 1\n").is_empty());
 }
+
+#[test]
+fn the_bracket_scan_reads_strings_and_comments_as_the_grammar_does() {
+    let open =
+        |source: &str| -> Vec<u8> { limits::scan_brackets(source).open_at_end.iter().map(|&(o, _)| o).collect() };
+    // Brackets in string text, in a spec and in comments are not brackets.
+    assert_eq!(open(r#"f(g("(", "\"(", "{x:(<8}") /* ( */ // ("#), b"(");
+    // An interpolation's code is: its brackets count, its comments do not.
+    assert_eq!(open(r#"{ print("{a[i /* ] } */"#), b"{(I[");
+    // A `"` closes an interpolation left open, and what it opened, not what
+    // was open before the string.
+    assert_eq!(open(r#"{ print("{f(x")"#), b"{");
+    // An escape cannot take the line end: the string ends there.
+    assert_eq!(open("print(\"a\\\n("), b"((");
+    // A `/*` inside a string opens no comment, one inside a comment nests.
+    let scan = limits::scan_brackets("print(\"/*\") /* /* */ x");
+    assert_eq!(scan.unclosed_comment, Some(12));
+}

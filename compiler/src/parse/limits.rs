@@ -14,6 +14,7 @@
 
 use crate::span::Span;
 
+use super::scan::{comment_marks, Kind, Scan};
 use super::MAX_NESTING;
 
 /// What a quick pass over the brackets found.
@@ -54,125 +55,116 @@ fn proc_angle(bytes: &[u8], i: usize) -> Option<usize> {
 pub(super) fn scan_brackets(source: &str) -> BracketScan {
     let bytes = source.as_bytes();
     let mut stack: Vec<(u8, usize)> = Vec::new();
-    let mut in_string = false;
-    let mut i = 0;
     let too_deep = |at: usize| BracketScan {
         too_deep: Some(Span::new(at, at + 1)),
         open_at_end: Vec::new(),
         unclosed_comment: None,
     };
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
+    // Where the brace of the interpolation the scan is in stands on the stack.
+    let mut interp: Option<usize> = None;
+    for segment in Scan::new(source) {
+        // Leaving an interpolation (at its `}`, a `"`, or the line end after
+        // its spec) closes what it left open.
+        if let Some(k) = interp.filter(|_| matches!(segment.kind, Kind::InterpClose | Kind::EndQuote | Kind::Code)) {
+            stack.truncate(k);
+            interp = None;
+        }
+        match segment.kind {
+            Kind::Code | Kind::Interp => {}
+            Kind::InterpOpen => {
+                interp = Some(stack.len());
+                stack.push((b'I', segment.start));
+                if stack.len() > MAX_NESTING {
+                    return too_deep(segment.start);
+                }
+                continue;
+            }
+            Kind::BlockComment { closed } => {
+                for mark in comment_marks(bytes, segment.start) {
+                    if mark.opens && stack.len() + mark.depth > MAX_NESTING {
+                        return too_deep(mark.at);
+                    }
+                }
+                if !closed {
+                    // The comment runs to the end of the file.
+                    return BracketScan { too_deep: None, open_at_end: stack, unclosed_comment: Some(segment.start) };
+                }
+                continue;
+            }
+            // A string cannot be part of a type: a `proc<` before it was a
+            // comparison.
+            Kind::Quote => {
+                while stack.last().is_some_and(|&(o, _)| o == b'<') {
+                    stack.pop();
+                }
+                continue;
+            }
+            Kind::Text | Kind::LineComment | Kind::InterpClose | Kind::EndQuote => continue,
+        }
+        // Inside an interpolation, a closer never reaches past its brace.
+        let floor = interp.map_or(0, |k| k + 1);
+        let mut i = segment.start;
+        while i < segment.end {
+            let b = bytes[i];
+            // Inside `proc<`, only a type may follow: a name, `proc<`, `[`
+            // (an array type) or the closing `>`. Anything else shows the
+            // `<` was a comparison after a name `proc` (or a syntax error),
+            // so it is no bracket: drop it before it is counted any further.
+            let type_byte = is_word_byte(b) || matches!(b, b' ' | b'\t' | b'<' | b'>' | b'[');
+            if !type_byte {
+                while stack.last().is_some_and(|&(o, _)| o == b'<') {
+                    stack.pop();
+                }
+            }
             match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                b'{' => {
-                    stack.push((b'I', i));
-                    in_string = false;
+                b'p' => {
+                    if let Some(at) = proc_angle(bytes, i) {
+                        stack.push((b'<', at));
+                        if stack.len() > MAX_NESTING {
+                            return too_deep(at);
+                        }
+                        i = at + 1;
+                        continue;
+                    }
+                    // Skip the rest of the word, so `xproc<` is not `proc<`.
+                    while i < segment.end && is_word_byte(bytes[i]) {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'>' if stack.last().is_some_and(|&(o, _)| o == b'<') => {
+                    stack.pop();
+                }
+                b'(' | b'[' | b'{' => {
+                    stack.push((b, i));
                     if stack.len() > MAX_NESTING {
                         return too_deep(i);
                     }
                 }
+                b')' | b']' | b'}' => {
+                    let opener = match b {
+                        b')' => b'(',
+                        b']' => b'[',
+                        _ => b'{',
+                    };
+                    // Pop to the matching opener if there is one; a stray
+                    // closer is left for the grammar to report. (The `}`
+                    // that closes an interpolation is not code.)
+                    if let Some(k) = stack[floor..].iter().rposition(|&(o, _)| o == opener) {
+                        stack.truncate(floor + k);
+                    }
+                }
+                _ if is_word_byte(b) => {
+                    // A whole word at once, so a `proc` inside one is not a keyword.
+                    while i < segment.end && is_word_byte(bytes[i]) {
+                        i += 1;
+                    }
+                    continue;
+                }
                 _ => {}
             }
             i += 1;
-            continue;
         }
-        // Inside `proc<`, only a type may follow: a name, `proc<`, `[` (an
-        // array type) or the closing `>`. Anything else shows the `<` was a
-        // comparison after a name `proc` (or a syntax error), so it is no
-        // bracket: drop it before it is counted any further.
-        let type_byte = is_word_byte(b) || matches!(b, b' ' | b'\t' | b'<' | b'>' | b'[');
-        if !type_byte {
-            while stack.last().is_some_and(|&(o, _)| o == b'<') {
-                stack.pop();
-            }
-        }
-        match b {
-            b'"' => in_string = true,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let opened = i;
-                let mut depth = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        if stack.len() + depth > MAX_NESTING {
-                            return too_deep(i);
-                        }
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
-                if depth > 0 {
-                    // The comment runs to the end of the file.
-                    return BracketScan { too_deep: None, open_at_end: stack, unclosed_comment: Some(opened) };
-                }
-                continue;
-            }
-            b'p' => {
-                if let Some(at) = proc_angle(bytes, i) {
-                    stack.push((b'<', at));
-                    if stack.len() > MAX_NESTING {
-                        return too_deep(at);
-                    }
-                    i = at + 1;
-                    continue;
-                }
-                // Skip the rest of the word, so `xproc<` is not `proc<`.
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                continue;
-            }
-            b'>' if stack.last().is_some_and(|&(o, _)| o == b'<') => {
-                stack.pop();
-            }
-            b'(' | b'[' | b'{' => {
-                stack.push((b, i));
-                if stack.len() > MAX_NESTING {
-                    return too_deep(i);
-                }
-            }
-            b')' | b']' | b'}' => {
-                let opener = match b {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                // Pop to the matching opener if there is one; a stray closer
-                // is left for the grammar to report.
-                if let Some(k) = stack.iter().rposition(|&(o, _)| o == opener || (b == b'}' && o == b'I')) {
-                    let was_interp = stack[k].0 == b'I';
-                    stack.truncate(k);
-                    if was_interp {
-                        in_string = true;
-                    }
-                }
-            }
-            _ if is_word_byte(b) => {
-                // A whole word at once, so a `proc` inside one is not a keyword.
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
     }
     BracketScan { too_deep: None, open_at_end: stack, unclosed_comment: None }
 }

@@ -10,7 +10,9 @@
 //! deeply bracketed before the recursive grammar sees it, `recover` finds
 //! the errors after the first, `syntax_error` explains pest's failures to a
 //! modeller, `python` recognises the habits of Python and SimPy modellers,
-//! and `build` turns the pairs into the tree.
+//! and `build` turns the pairs into the tree. The hand-written scanners of
+//! `limits`, `recover` and `python` tell code from strings and comments
+//! through one lexical layer, `scan`.
 
 mod build;
 #[cfg(test)]
@@ -18,6 +20,7 @@ mod limit_tests;
 mod limits;
 mod python;
 mod recover;
+mod scan;
 #[cfg(test)]
 mod recover_tests;
 mod syntax_error;

@@ -15,6 +15,8 @@ use crate::ast::{ExprKind, Stmt, StmtKind, UnOp};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
+use super::scan::{Kind, Scan, Segment};
+
 /// `yield` where usim writes `await`.
 pub const E_YIELD: &str = "E0005";
 /// `=` in a condition where `==` was meant.
@@ -80,45 +82,34 @@ fn word_before(source: &str, pos: usize) -> Option<(usize, &str)> {
     word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_').then_some((start, word))
 }
 
-/// A line's code: its text without a trailing `//` comment and spaces. (A
-/// `//` inside a string is rare enough on the lines this is used for.)
+/// A line's code: its text without a trailing `//` comment and spaces.
 fn code_of(line: &str) -> &str {
-    let mut in_string = false;
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return line[..i].trim_end(),
-            _ => {}
-        }
-        i += 1;
-    }
-    line.trim_end()
+    let end = Scan::new(line).find(|s| s.kind == Kind::LineComment).map_or(line.len(), |s| s.start);
+    line[..end].trim_end()
 }
 
 /// The statement at the start of `text` (the rest of a line): its code up
 /// to a `;` or to a `}` that closes a block it is in.
 fn statement_of(text: &str) -> &str {
-    let code = code_of(text);
-    let bytes = code.as_bytes();
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'{' if !in_string => depth += 1,
-            b'}' if !in_string && depth == 0 => return code[..i].trim_end(),
-            b'}' if !in_string => depth -= 1,
-            b';' if !in_string => return code[..i].trim_end(),
-            _ => {}
+    for segment in Scan::new(text) {
+        match segment.kind {
+            Kind::LineComment => return text[..segment.start].trim_end(),
+            Kind::Code => {}
+            _ => continue,
         }
-        i += 1;
+        for i in segment.start..segment.end {
+            match bytes[i] {
+                b'{' => depth += 1,
+                b'}' if depth == 0 => return text[..i].trim_end(),
+                b'}' => depth -= 1,
+                b';' => return text[..i].trim_end(),
+                _ => {}
+            }
+        }
     }
-    code
+    text.trim_end()
 }
 
 /// Python spellings inside a piece of code that a suggestion quotes, turned
@@ -924,103 +915,26 @@ fn reads_as_operand(text: &str, names: &std::collections::HashSet<&str>) -> bool
 /// Where each `//` comment of the source starts (outside strings and block
 /// comments).
 fn line_comments(source: &str) -> Vec<usize> {
-    let bytes = source.as_bytes();
-    let mut found = Vec::new();
-    let mut i = 0;
-    let mut in_string = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                _ => {}
-            }
-            i += 1;
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                found.push(i);
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(bytes, i);
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    found
-}
-
-/// The offset after the (nesting) block comment that opens at `i`, or the end.
-fn skip_block_comment(bytes: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    i
+    Scan::new(source).filter(|s| s.kind == Kind::LineComment).map(|s| s.start).collect()
 }
 
 /// The names the model's code uses, outside comments and string text.
 fn code_names(source: &str) -> std::collections::HashSet<&str> {
     let bytes = source.as_bytes();
     let mut names = std::collections::HashSet::new();
-    let mut i = 0;
-    let mut in_string = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_string = false,
-                _ => {}
+    for segment in Scan::new(source).filter(Segment::is_code) {
+        let mut i = segment.start;
+        while i < segment.end {
+            let start = i;
+            while i < segment.end && is_word_byte(bytes[i]) {
+                i += 1;
             }
-            i += 1;
-            continue;
+            if i == start {
+                i += 1;
+            } else if !bytes[start].is_ascii_digit() {
+                names.insert(&source[start..i]);
+            }
         }
-        match b {
-            b'"' => in_string = true,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = skip_block_comment(bytes, i);
-                continue;
-            }
-            _ if is_word_byte(b) => {
-                let start = i;
-                while i < bytes.len() && is_word_byte(bytes[i]) {
-                    i += 1;
-                }
-                if !b.is_ascii_digit() {
-                    names.insert(&source[start..i]);
-                }
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
     }
     names
 }

@@ -27,6 +27,7 @@ use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
 use super::build::Builder;
+use super::scan::{Kind, Scan};
 use super::syntax_error::{error_offset, syntax_error, Context};
 use super::{Rule, UsimParser, E_SYNTAX};
 
@@ -260,100 +261,80 @@ impl LineScan {
         let mut body_end = None;
         let mut last_code: Option<u8> = None;
         let mut before_last: Option<u8> = None;
-        let mut comment_depth = 0usize;
-        let mut in_string = false;
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b == b'\n' {
-                in_string = false;
-                // `x++` and `x--` (errors themselves) continue nothing.
-                let doubled = matches!((before_last, last_code), (Some(b'+'), Some(b'+')) | (Some(b'-'), Some(b'-')));
-                let continues = !doubled
-                    && matches!(
-                        last_code,
-                        Some(
-                            b'+' | b'-'
-                                | b'*'
-                                | b'/'
-                                | b'%'
-                                | b'<'
-                                | b'>'
-                                | b'='
-                                | b'&'
-                                | b'|'
-                                | b'!'
-                                | b','
-                                | b'('
-                                | b'['
-                                | b'.'
-                        )
-                    );
-                lines.push(Line {
-                    at: i + 1,
-                    parens,
-                    braces: stack.len(),
-                    all_blocks: stack.iter().all(|&(kind, _)| kind == Brace::Block),
-                    continues,
-                    in_comment: comment_depth > 0,
-                });
-                i += 1;
-                continue;
+        // The state at the start of the line after the `\n` at `i`.
+        let line_after = |i: usize, parens: usize, stack: &[(Brace, usize)], last: [Option<u8>; 2], in_comment| {
+            // `x++` and `x--` (errors themselves) continue nothing.
+            let doubled = matches!(last, [Some(b'+'), Some(b'+')] | [Some(b'-'), Some(b'-')]);
+            let continues = !doubled
+                && matches!(
+                    last[1],
+                    Some(
+                        b'+' | b'-'
+                            | b'*'
+                            | b'/'
+                            | b'%'
+                            | b'<'
+                            | b'>'
+                            | b'='
+                            | b'&'
+                            | b'|'
+                            | b'!'
+                            | b','
+                            | b'('
+                            | b'['
+                            | b'.'
+                    )
+                );
+            Line {
+                at: i + 1,
+                parens,
+                braces: stack.len(),
+                all_blocks: stack.iter().all(|&(kind, _)| kind == Brace::Block),
+                continues,
+                in_comment,
             }
-            if comment_depth > 0 {
-                if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                    comment_depth += 1;
-                    i += 2;
-                } else if b == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                    comment_depth -= 1;
-                    i += 2;
-                } else {
-                    i += 1;
+        };
+        for segment in Scan::new(text) {
+            match segment.kind {
+                Kind::Code => {}
+                // A string (and the code of its interpolations) is one
+                // operand as far as lines go: only its line ends count.
+                Kind::Quote | Kind::EndQuote => {
+                    before_last = last_code;
+                    last_code = Some(b'"');
+                    continue;
                 }
-                continue;
+                Kind::Interp | Kind::BlockComment { .. } => {
+                    let in_comment = segment.kind != Kind::Interp;
+                    for i in (segment.start..segment.end).filter(|&i| bytes[i] == b'\n') {
+                        lines.push(line_after(i, parens, &stack, [before_last, last_code], in_comment));
+                    }
+                    continue;
+                }
+                Kind::Text | Kind::InterpOpen | Kind::InterpClose | Kind::LineComment => continue,
             }
-            if in_string {
+            for (i, &b) in bytes.iter().enumerate().take(segment.end).skip(segment.start) {
                 match b {
-                    b'\\' => i += 1,
-                    b'"' => {
-                        in_string = false;
-                        before_last = last_code;
-                        last_code = Some(b);
+                    b'\n' => {
+                        lines.push(line_after(i, parens, &stack, [before_last, last_code], false));
+                        continue;
+                    }
+                    b'(' | b'[' => parens += 1,
+                    b')' | b']' => parens = parens.saturating_sub(1),
+                    b'{' => stack.push((brace_kind(text, i), i)),
+                    b'}' => {
+                        let closed = stack.pop().is_some();
+                        if closed && stack.is_empty() && body_end.is_none() {
+                            body_end = Some(i);
+                        }
                     }
                     _ => {}
                 }
-                i += 1;
-                continue;
-            }
-            match b {
-                b'"' => in_string = true,
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                    continue;
+                if !matches!(b, b' ' | b'\t' | b'\r') {
+                    before_last = last_code;
+                    last_code = Some(b);
                 }
-                b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                    comment_depth = 1;
-                    i += 2;
-                    continue;
-                }
-                b'(' | b'[' => parens += 1,
-                b')' | b']' => parens = parens.saturating_sub(1),
-                b'{' => stack.push((brace_kind(text, i), i)),
-                b'}' => {
-                    let closed = stack.pop().is_some();
-                    if closed && stack.is_empty() && body_end.is_none() {
-                        body_end = Some(i);
-                    }
-                }
-                _ => {}
             }
-            if !matches!(b, b' ' | b'\t' | b'\r') {
-                before_last = last_code;
-                last_code = Some(b);
-            }
-            i += 1;
         }
         let open_at_end = stack.last().map(|&(_, at)| at);
         LineScan { lines, body_end, open_at_end }
@@ -415,7 +396,9 @@ fn starts_with_word(text: &str, word: &str) -> bool {
 /// next token is `name:`).
 fn brace_kind(text: &str, i: usize) -> Brace {
     let before = text[..i].trim_end();
-    let last_word_start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |k| k + 1);
+    // Where the word at the end of `before` starts: a char boundary, also
+    // after a multi-byte character (`é{`).
+    let last_word_start = before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_').len();
     let last_word = &before[last_word_start..];
     let word_before_that = before[..last_word_start].trim_end();
     if last_word == "select" || word_before_that.ends_with("struct") && !last_word.is_empty() {
