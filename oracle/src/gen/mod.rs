@@ -15,11 +15,12 @@
 //!
 //! # The shape of a model
 //!
-//! Globals of every kind (`param`, `const`, `struct Job`, int/float/bool
-//! vars, arrays, a struct var), 1–3 single locks (capacities, `preemptive`)
-//! and a lock family `pumps[N]`, an unbounded queue of structs `q0`, a
-//! bounded queue `q1`, a family of bounded queues `bins[N]`, a channel `ch`
-//! and a channel family `alarms[2]`, a resource `tank`; `fn`s (a bounded
+//! Globals of every kind (`param`, `struct Job`, int/float/bool vars,
+//! arrays, a struct var, an array of structs), 1–3 single locks
+//! (capacities, `preemptive`) and a lock family `pumps[N]`, an unbounded
+//! queue of structs `q0`, a bounded queue `q1`, a family of bounded queues
+//! `bins[N]`, a channel `ch` and a channel family `alarms[2]`, a resource
+//! `tank` and a resource family `cells[2]`; `fn`s (a bounded
 //! recursive `fib`, one over a struct, one that writes a watched var, one
 //! that picks a family member, one over an array, one that may `stop`).
 //!
@@ -51,8 +52,8 @@
 //! drop a handed-over operation, so only workers and the ticker, which are
 //! never cancelled, do counted operations. When `main` has joined every
 //! worker and victim (and so every helper, which runs inside a `scope`) it
-//! prints `AUDIT` lines: each queue's length with its counts, the tank's
-//! level with its counts, and whether every unit of every lock can be taken
+//! prints `AUDIT` lines: each queue's length with its counts, the levels
+//! of the tank and of the cells with their counts, and whether every unit of every lock can be taken
 //! at once. [`check_audit`] reads them: `len = put - got` exactly, the tank
 //! at `level + put - got`, every lock free, and no `VIOLATION` line (a join
 //! that returned another value than its process returns).
@@ -161,6 +162,8 @@ pub enum IE {
     /// `int(f)` or `round(f)` of a bounded float.
     Trunc(&'static str, Box<FE>),
     ArrLen,
+    /// `jobs[e].id` of the array of structs.
+    JobsId(Box<IE>),
 }
 
 /// A float expression.
@@ -242,6 +245,9 @@ pub enum Op {
     BinGet(IE),
     TPut(u8),
     TGet(u8),
+    /// `await cells[e].put(a)`: a member of the resource family.
+    CPut(IE, u8),
+    CGet(IE, u8),
 }
 
 /// Which handles an abstract handle reference may resolve to.
@@ -528,8 +534,9 @@ impl Gen<'_> {
             return leaf(self);
         }
         let b = |g: &mut Gen| Box::new(g.ie(d - 1));
-        match self.rng.weighted(&[8, 5, 2, 2, 2, 2, 1, 2, 1, 1, 1]) {
+        match self.rng.weighted(&[8, 5, 2, 2, 2, 2, 1, 2, 1, 1, 1, 1]) {
             0 => leaf(self),
+            11 => IE::JobsId(b(self)),
             1 => {
                 let op = self.rng.pick(&["+", "-", "*"]);
                 IE::Bin(op, b(self), b(self))
@@ -652,7 +659,7 @@ impl Gen<'_> {
     }
 
     fn op(&mut self) -> Op {
-        match self.rng.weighted(&[2, 2, 3, 3, 2, 2, 2, 2]) {
+        match self.rng.weighted(&[2, 2, 3, 3, 2, 2, 2, 2, 1, 1]) {
             0 => Op::Q0Put(self.ie(1), self.fe(1)),
             1 => Op::Q0Get,
             2 => Op::Q1Put(self.ie(1)),
@@ -660,7 +667,9 @@ impl Gen<'_> {
             4 => Op::BinPut(self.ie(1), self.ie(1)),
             5 => Op::BinGet(self.ie(1)),
             6 => Op::TPut(self.rng.u8()),
-            _ => Op::TGet(self.rng.u8()),
+            7 => Op::TGet(self.rng.u8()),
+            8 => Op::CPut(self.ie(1), self.rng.u8()),
+            _ => Op::CGet(self.ie(1), self.rng.u8()),
         }
     }
 

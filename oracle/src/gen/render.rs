@@ -141,6 +141,7 @@ impl Render<'_> {
             },
             IE::Trunc(f, a) => format!("{f}(min(max({}, -1000.0), 1000.0))", self.fe(a)),
             IE::ArrLen => "served.len()".into(),
+            IE::JobsId(i) => format!("jobs[abs({}) % 3].id", self.ie(i)),
         }
     }
 
@@ -332,7 +333,9 @@ impl Render<'_> {
                 Piece::Int(e, spec) => (self.ie(e), *spec),
                 Piece::Float(e, spec) => (self.fe(e), *spec),
                 Piece::Bool(e, spec) => (self.be(e), *spec),
-                Piece::Agg(k, spec) => (["j", "last", "hist", "served", "arr"][*k as usize % 5].to_string(), *spec),
+                Piece::Agg(k, spec) => {
+                    (["j", "last", "hist", "served", "arr", "jobs"][*k as usize % 6].to_string(), *spec)
+                }
             };
             if spec.is_empty() {
                 let _ = write!(s, "{{{value}}}");
@@ -379,6 +382,24 @@ impl Render<'_> {
                 let a = amount(self.m, *a);
                 (format!("await tank.get({a}.0)"), format!("t_got += {a}.0"))
             }
+            Op::CPut(i, a) => {
+                let a = amount(self.m, *a);
+                (format!("await cells[abs({}) % 2].put({a}.0)", self.ie(i)), format!("c_put += {a}.0"))
+            }
+            Op::CGet(i, a) => {
+                let a = amount(self.m, *a);
+                (format!("await cells[abs({}) % 2].get({a}.0)", self.ie(i)), format!("c_got += {a}.0"))
+            }
+        }
+    }
+
+    /// What `with` borrows: `tank(a)`, or a member of `cells`.
+    fn borrowed(&self, a: u8) -> String {
+        let amt = amount(self.m, a);
+        if a >= 128 {
+            format!("cells[abs(x) % 2]({amt}.0)")
+        } else {
+            format!("tank({amt}.0)")
         }
     }
 
@@ -439,12 +460,13 @@ impl Render<'_> {
             Stmt::SetAgg(k, i, f) => {
                 let i = self.p(i);
                 let f = self.fe(f);
-                let l = match k % 5 {
+                let l = match k % 6 {
                     0 => format!("last = Job {{ id: {i} % 1000, size: {f} }}"),
                     1 => format!("j = Job {{ size: {f}, id: {i} % 1000 }}"),
                     2 => format!("arr = [x % 10, {i} % 1000, id]"),
                     3 => format!("hist = [1, 2, {i} % 1000, 4]"),
-                    _ => "served = [0; N]".into(),
+                    4 => "served = [0; N]".into(),
+                    _ => format!("jobs[abs({i}) % 3] = Job {{ id: {i} % 1000, size: {f} }}"),
                 };
                 self.line(&l);
             }
@@ -515,7 +537,8 @@ impl Render<'_> {
                 if self.borrowing {
                     self.plain_block(body);
                 } else {
-                    self.line(&format!("with tank({}.0) {{", amount(self.m, *a)));
+                    let r = self.borrowed(*a);
+                    self.line(&format!("with {r} {{"));
                     self.borrowing = true;
                     self.block(body);
                     self.borrowing = false;
@@ -661,7 +684,7 @@ impl Render<'_> {
                         "await delay(1)".to_string()
                     } else {
                         self.borrowing = true;
-                        format!("with tank({}.0)", amount(self.m, *a))
+                        format!("with {}", self.borrowed(*a))
                     }
                 }
                 Arm::Op(op, _) => {
@@ -753,6 +776,7 @@ var acc: float = 0.0
 var served: [int; N] = [0; N]
 var hist: [int; 4] = [1, 2, 3, 4]
 var last: Job = Job { id: 0, size: 1.5 }
+var jobs: [Job; 3] = [Job { id: 1, size: 0.5 }, Job { id: 2, size: 1.0 }, Job { size: 2.0, id: 3 }]
 var q0_put: int = 0
 var q0_got: int = 0
 var q1_put: int = 0
@@ -761,6 +785,8 @@ var bins_put: int = 0
 var bins_got: int = 0
 var t_put: float = 0.0
 var t_got: float = 0.0
+var c_put: float = 0.0
+var c_got: float = 0.0
 
 fn fib(d: int) -> int {
     if d <= 1 {
@@ -848,6 +874,7 @@ impl Model {
         s.push_str("queue bins[N]: int(capacity: 2)\n");
         s.push_str("channel ch: int\nchannel alarms[2]: int\n");
         let _ = writeln!(s, "resource tank(capacity: {}.0, level: {}.0)", self.tank_cap, self.tank_level);
+        let _ = writeln!(s, "resource cells[2](capacity: {}.0, level: {}.0)", self.tank_cap, self.tank_level);
         s.push_str(PRELUDE);
         s.push('\n');
         for (i, k) in self.workers.iter().enumerate() {
@@ -936,6 +963,7 @@ impl Model {
         r.line("}");
         r.line("print(\"AUDIT bins {bl} {bins_put} {bins_got}\")");
         r.line("print(\"AUDIT tank {tank.level()} {t_put} {t_got}\")");
+        r.line("print(\"AUDIT cells {cells[0].level() + cells[1].level()} {c_put} {c_got}\")");
         for (i, l) in self.locks.iter().enumerate() {
             // Take every unit, each by a `with` arm that must be ready at once.
             let mut text = format!("print(\"AUDIT lock l{i} free\")");
@@ -991,6 +1019,7 @@ pub fn check_audit(m: &Model, output: &str) -> Result<bool, String> {
         ("q1", Some(f64::from(m.q1_cap)), 0.0),
         ("bins", Some(2.0 * f64::from(m.n)), 0.0),
         ("tank", Some(f64::from(m.tank_cap)), f64::from(m.tank_level)),
+        ("cells", Some(2.0 * f64::from(m.tank_cap)), 2.0 * f64::from(m.tank_level)),
     ] {
         let v = audit_numbers(output, name)?;
         let [len, put, got] = v[..] else {
