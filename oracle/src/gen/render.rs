@@ -631,6 +631,9 @@ impl Render<'_> {
                     let h = self.name("h");
                     self.line(&format!("let {h} = spawn h{k}({arg})"));
                     self.handles.push((h, *class, arg));
+                } else if *kind >= 128 {
+                    // Spawned by a `fn`: still a child of the scope.
+                    self.line(&format!("launch{k}({arg})"));
                 } else {
                     self.line(&format!("spawn h{k}({arg})"));
                 }
@@ -888,6 +891,7 @@ impl Model {
             let _ = write!(s, "process v{i}(id: int) -> int {{\n{}}}\n\n", r.out);
         }
         for (i, k) in self.helpers.iter().enumerate() {
+            let _ = write!(s, "fn launch{i}(a: int) {{\n    spawn h{i}(a)\n}}\n\n");
             let mut r = self.renderer(Who::Helper(i));
             r.rounds(k, None);
             let _ = write!(s, "process h{i}(id: int) -> int {{\n{}}}\n\n", r.out);
