@@ -34,6 +34,14 @@ const MAX_PROCESSES: u64 = 10_000;
 /// a `fn`'s frame on the native stack, within the runtime's 64 MiB budget.
 const STACK_BYTES: usize = 512 << 20;
 
+/// `USIM_FUZZ_VERBOSE=1` tells on stderr what became of each input (not
+/// lowered, interrupted, compared), to see how much of a corpus is judged.
+fn tell(what: &str) {
+    if std::env::var_os("USIM_FUZZ_VERBOSE").is_some() {
+        eprintln!("usim-fuzz: {what}");
+    }
+}
+
 fn run_ms() -> u64 {
     std::env::var("USIM_FUZZ_RUN_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(RUN_MS)
 }
@@ -49,15 +57,25 @@ fn clear_interrupt() {
     unsafe { AtomicU32::from_ptr(flag) }.store(0, Ordering::SeqCst);
 }
 
+/// At most the first 4000 bytes of `text` (an output or an outcome can be
+/// megabytes; the first difference is named on its own).
+fn head(text: &str) -> &str {
+    let mut end = text.len().min(4000);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else { return };
     let module = match usim_oracle::lower(source) {
         Ok(module) => module,
         Err(e) if e.starts_with("[internal-compiler-error]") => panic!("{e}"),
-        Err(_) => return,
+        Err(_) => return tell("not lowered"),
     };
     if module.functions.len() > usim_oracle::interp::MAX_CALLABLES {
-        return;
+        return tell("too many callables");
     }
     let largest_frame = module.functions.iter().filter(|f| f.is_process).map(|f| u64::from(f.frame_slots)).max();
     let max_processes = (FRAME_SLOT_BUDGET / largest_frame.unwrap_or(1).max(1)).clamp(1, MAX_PROCESSES);
@@ -92,13 +110,16 @@ fuzz_target!(|data: &[u8]| {
     let interrupted = usim_runtime::interrupt_requested();
     clear_interrupt();
     if interrupted {
-        return;
+        return tell("interrupted");
     }
     match result {
-        Ok(Ok(_)) => {}
+        Ok(Ok(_)) => tell("compared"),
         Ok(Err(mismatch)) => panic!(
-            "{mismatch}\n--- options: {options:?}\n--- JIT:\n{}\n{:#?}\n--- interpreter:\n{}\n{:#?}",
-            mismatch.jit.output, mismatch.jit.outcome, mismatch.interpreter.output, mismatch.interpreter.outcome
+            "{mismatch}\n--- options: {options:?}\n--- JIT:\n{}\n{}\n--- interpreter:\n{}\n{}",
+            head(&mismatch.jit.output),
+            head(&format!("{:#?}", mismatch.jit.outcome)),
+            head(&mismatch.interpreter.output),
+            head(&format!("{:#?}", mismatch.interpreter.outcome)),
         ),
         Err(e) => panic!("a back end failed: {e}"),
     }
