@@ -119,6 +119,22 @@ pub fn run(module: &ir::Module, engine: Engine, options: &Options) -> Result<Obs
     Ok(Observed { output, outcome })
 }
 
+/// Runs `module` on the interpreter, and says which blocks ran:
+/// `covered[f][b]` for block `b` of callable `f`.
+pub fn run_covered(module: &ir::Module, options: &Options) -> Result<(Observed, Vec<Vec<bool>>), String> {
+    let sink = SharedBuffer::default();
+    let interpreted = Interpreted::new(module.clone())?;
+    let outcome = interpreted.run(config(options, &sink));
+    let output = String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;
+    let covered = module
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(f, func)| (0..func.blocks.len()).map(|b| interpreted.covered(f, b)).collect())
+        .collect();
+    Ok((Observed { output, outcome }, covered))
+}
+
 /// Runs `module` on both back ends and compares everything they show;
 /// the JIT's observation when they agree.
 pub fn differential(module: &ir::Module, options: &Options) -> Result<Result<Observed, Mismatch>, String> {

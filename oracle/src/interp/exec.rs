@@ -7,6 +7,7 @@
 //! recursion), so a model's deep recursion meets the runtime's stack
 //! budget exactly as native code does and never the interpreter's own stack.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use usim_compiler::ir::{
@@ -26,10 +27,15 @@ pub struct Machine {
     hosts: HashMap<&'static str, HostFn>,
     kinds: HashMap<u32, u32>,
     stack_needs: Vec<i64>,
+    /// Per callable, per block: whether it began to run (for tests that
+    /// want to know which code a model exercises).
+    covered: Vec<Vec<Cell<bool>>>,
 }
 
 /// One callable being executed.
 struct Activation<'m> {
+    /// The callable's index in the module, and the callable.
+    index: usize,
     func: &'m ir::Function,
     /// Its frame: the process's (owned by the runtime) or, for a `fn`, `own`.
     frame: *mut u64,
@@ -75,7 +81,14 @@ impl Machine {
             .iter()
             .map(|f| usim_compiler::codegen::stack_need(f, usim_compiler::codegen::call_areas(&module, f)))
             .collect();
-        Machine { module, hosts, kinds, stack_needs }
+        let covered = module.functions.iter().map(|f| f.blocks.iter().map(|_| Cell::new(false)).collect()).collect();
+        Machine { module, hosts, kinds, stack_needs, covered }
+    }
+
+    /// Whether block `block` of callable `function` began to run in any
+    /// run so far.
+    pub fn covered(&self, function: usize, block: usize) -> bool {
+        self.covered.get(function).and_then(|f| f.get(block)).is_some_and(Cell::get)
     }
 
     /// Runs callable `index` as its step function would be run.
@@ -88,7 +101,7 @@ impl Machine {
         let func = &self.module.functions[index];
         let mut ctx = Ctx { machine: self, globals, rt };
         let mut stack: Vec<Activation<'_>> = Vec::new();
-        let mut first = Activation::new(func, frame, Vec::new());
+        let mut first = Activation::new(index, func, frame, Vec::new());
         if func.is_process {
             // SAFETY: the frame has the process's slots, state first.
             let state = unsafe { *frame };
@@ -100,6 +113,9 @@ impl Machine {
         stack.push(first);
         loop {
             let top = stack.last_mut().expect("an activation runs");
+            if top.inst == 0 {
+                self.covered[top.index][top.block].set(true);
+            }
             // SAFETY: the activation's frame and the globals are live for the step.
             let flow = unsafe { ctx.advance(top) };
             match flow {
@@ -138,8 +154,8 @@ impl Machine {
 }
 
 impl<'m> Activation<'m> {
-    fn new(func: &'m ir::Function, frame: *mut u64, own: Vec<u64>) -> Activation<'m> {
-        Activation { func, frame, own, temps: vec![0; func.temps.len()], block: 0, inst: 0, call: None }
+    fn new(index: usize, func: &'m ir::Function, frame: *mut u64, own: Vec<u64>) -> Activation<'m> {
+        Activation { index, func, frame, own, temps: vec![0; func.temps.len()], block: 0, inst: 0, call: None }
     }
 }
 
@@ -567,7 +583,7 @@ impl<'m> Ctx<'m> {
         unsafe { self.set_stack_left(left - need) };
         a.call = Some((ret, left));
         let frame = own.as_mut_ptr();
-        Flow::Call(Activation::new(callee, frame, own))
+        Flow::Call(Activation::new(func.0 as usize, callee, frame, own))
     }
 
     /// Copies a returned `fn`'s result into its caller.

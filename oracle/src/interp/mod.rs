@@ -61,6 +61,12 @@ impl Interpreted {
         &self.machine.module
     }
 
+    /// Whether block `block` of callable `function` began to run in any
+    /// run of this model so far: the code a test exercised.
+    pub fn covered(&self, function: usize, block: usize) -> bool {
+        self.machine.covered(function, block)
+    }
+
     /// Runs the model once, as `usim_runtime::run` runs the JIT's program.
     pub fn run(&self, config: RunConfig) -> RunOutcome {
         struct Restore(*const Machine);
