@@ -99,6 +99,27 @@ pub(super) fn syntax_error(source: &str, base: usize, err: &pest::error::Error<R
     if found.text == "a string" && wanted.contains(&"`}`") {
         diag = diag.with_note("to write a brace in a string, escape it: `\\{`, `\\}`");
     }
+    // `var level = 0`: a var, param or const names its type.
+    if found.text == "`=`" && wanted.contains(&"`:`") {
+        let line = before.rsplit('\n').next().unwrap_or("").trim_start();
+        let mut words = line.split_whitespace();
+        if let (Some(item @ ("var" | "param" | "const")), Some(name), None) = (words.next(), words.next(), words.next())
+        {
+            let value = source.get(pos + 1..).unwrap_or("").lines().next().unwrap_or("").trim();
+            let ty = if value == "true" || value == "false" {
+                "bool"
+            } else if value.parse::<i64>().is_ok() {
+                "int"
+            } else if value.parse::<f64>().is_ok() {
+                "float"
+            } else {
+                "int"
+            };
+            let shown = if value.is_empty() || value.contains("//") { "0".to_string() } else { value.to_string() };
+            let shown = if ty == "int" && value.parse::<i64>().is_err() { "0".to_string() } else { shown };
+            diag = diag.with_note(format!("a `{item}` names its type: `{item} {name}: {ty} = {shown}`"));
+        }
+    }
     if found.text == "`:`" && positives.contains(&Rule::interp_fmt) {
         diag = diag.with_note("a format is `{x:.N}`, where N is the number of decimals");
     }
