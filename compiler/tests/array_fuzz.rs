@@ -93,14 +93,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
-use support::{cases, category, describe_failure, guard};
+use support::{cases, category, describe_failure, guard, run_config};
 
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::compile_source;
-use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
+use usim_runtime::{run, SharedBuffer};
 
 // ---------------------------------------------------------------------------
 // The model
@@ -1638,17 +1638,7 @@ fn check_model(m: &Model) -> Result<Option<Summary>, String> {
             guard("compile", || compile_source(&text, &[], false))?.map_err(describe_failure)?;
         let program = compiled.program();
         let sink = SharedBuffer::default();
-        let config = RunConfig {
-            seed: 1,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(sink.clone()),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        };
+        let config = run_config(&sink);
         let outcome = guard("run", || run(program, config))?;
         let output = String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;
         Ok((output, outcome))

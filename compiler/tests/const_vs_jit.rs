@@ -53,9 +53,9 @@ use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use support::{cases, category, describe_failure, guard};
+use support::{cases, category, describe_failure, guard, run_config};
 use usim_compiler::{check_source, compile_source, Failure};
-use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
+use usim_runtime::{run, SharedBuffer};
 
 // ---------------------------------------------------------------------------
 // Expressions
@@ -538,17 +538,7 @@ struct Ran {
 fn compile_and_run(src: &str) -> Result<Ran, String> {
     let (compiled, _warnings) = guard("compile", || compile_source(src, &[], false))?.map_err(describe_failure)?;
     let sink = SharedBuffer::default();
-    let config = RunConfig {
-        seed: 1,
-        horizon: None,
-        tie_order: TieOrder::Fifo,
-        output: Box::new(sink.clone()),
-        trace: false,
-        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-        stream: None,
-        warmup: None,
-        progress: None,
-    };
+    let config = run_config(&sink);
     let outcome = guard("run", || run(compiled.program(), config))?;
     let output = String::from_utf8(sink.bytes()).map_err(|e| format!("[bad-output] {e}"))?;
     Ok(Ran { output, error: outcome.error })

@@ -31,14 +31,17 @@
 //! reported with proptest's shrunk case further minimized by hand (subtrees
 //! replaced by children, literals by simpler ones).
 
+mod support;
+
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Instant;
+use support::run_config;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_compiler::{compile_source, Failure};
-use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
+use usim_runtime::{run, SharedBuffer};
 
 // ---------------------------------------------------------------------------
 // Expressions
@@ -597,20 +600,7 @@ fn compile_and_run(source: &str) -> Result<Ran, String> {
         Failure::Internal(s) => format!("internal compiler error: {s}"),
     })?;
     let sink = SharedBuffer::default();
-    let outcome = run(
-        compiled.program(),
-        RunConfig {
-            seed: 1,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(sink.clone()),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        },
-    );
+    let outcome = run(compiled.program(), run_config(&sink));
     let output = String::from_utf8(sink.bytes()).map_err(|e| e.to_string())?;
     Ok(Ran { output, error: outcome.error.map(|e| e.message) })
 }

@@ -64,7 +64,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use support::{cases, category, describe_failure, guard};
+use support::{cases, category, describe_failure, guard, run_config};
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
@@ -1889,17 +1889,7 @@ fn run_until(
     horizon: Option<f64>,
 ) -> Result<Ran, String> {
     let sink = SharedBuffer::default();
-    let config = RunConfig {
-        seed,
-        horizon,
-        tie_order,
-        output: Box::new(sink.clone()),
-        trace: false,
-        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-        stream: None,
-        warmup: None,
-        progress: None,
-    };
+    let config = RunConfig { seed, horizon, tie_order, ..run_config(&sink) };
     let outcome = guard("run", || run(program, config))?;
     let output = sink.bytes();
     Ok(Ran { outcome, output })

@@ -27,9 +27,9 @@ use std::fmt::Display;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use support::{cases, describe_failure, guard, isolated};
+use support::{cases, describe_failure, guard, isolated, run_config};
 use usim_compiler::compile_source;
-use usim_runtime::{run, RunConfig, SharedBuffer, TieOrder};
+use usim_runtime::{run, SharedBuffer};
 
 /// The fills a spec may have: ASCII, the spec's own characters and
 /// characters of two and four bytes.
@@ -291,17 +291,7 @@ fn compile_and_run(src: String) -> Result<String, String> {
     isolated(move || {
         let (compiled, _warnings) = guard("compile", || compile_source(&src, &[], false))?.map_err(describe_failure)?;
         let sink = SharedBuffer::default();
-        let config = RunConfig {
-            seed: 1,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(sink.clone()),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        };
+        let config = run_config(&sink);
         let outcome = guard("run", || run(compiled.program(), config))?;
         if let Some(e) = outcome.error {
             return Err(format!("[runtime-error] {e:?}"));

@@ -1,11 +1,33 @@
-//! What the whole-pipeline property tests share: running one model on a
-//! thread with a large stack under a time limit, turning panics into
-//! failure messages, and the `[category]` at the start of a message.
+//! What the whole-pipeline property tests share: the configuration of a
+//! run, running one model on a thread with a large stack under a time
+//! limit, turning panics into failure messages, and the `[category]` at the
+//! start of a message.
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use usim_runtime::{RunConfig, SharedBuffer, TieOrder};
+
+/// How the tests run a model: seed 1 (replication 0 of its stream), FIFO
+/// among equal times, to the model's own horizon, `print` output into
+/// `sink`, no trace, warm-up or progress, and the default process limit.
+/// A test that needs another seed, tie order or horizon says so with
+/// `RunConfig { seed, ..run_config(&sink) }`.
+pub fn run_config(sink: &SharedBuffer) -> RunConfig {
+    RunConfig {
+        seed: 1,
+        horizon: None,
+        tie_order: TieOrder::Fifo,
+        output: Box::new(sink.clone()),
+        trace: false,
+        max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+        stream: None,
+        warmup: None,
+        progress: None,
+    }
+}
 
 /// A compile failure as a message that starts with its `[category]`; the
 /// diagnostics' codes and texts are the errors only.
