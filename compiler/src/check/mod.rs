@@ -807,7 +807,7 @@ impl<'m> Checker<'m> {
 
     fn object_options(&mut self, options: &[ObjOption<()>], allowed: &[&str]) -> Vec<(String, Value)> {
         let mut out = Vec::new();
-        for option in options {
+        for (k, option) in options.iter().enumerate() {
             if !allowed.contains(&option.name.name.as_str()) {
                 let mut d =
                     Diagnostic::error("E0116", format!("unknown option `{}`", option.name.name), option.name.span)
@@ -816,6 +816,14 @@ impl<'m> Checker<'m> {
                     Some(s) => d.with_note(format!("did you mean `{s}`?")),
                     None => d.with_note(format!("the options here are: {}", allowed.join(", "))),
                 };
+                self.error(d);
+                continue;
+            }
+            if let Some(first) = options[..k].iter().find(|o| o.name.name == option.name.name) {
+                let d = Diagnostic::error("E0116", format!("`{}` is given twice", option.name.name), option.name.span)
+                    .with_label("given again here")
+                    .with_secondary(first.name.span, "first given here")
+                    .with_note("give each option once");
                 self.error(d);
                 continue;
             }
