@@ -199,7 +199,7 @@ impl BodyChecker<'_, '_> {
         if cond.is_some_and(|c| const_bool(c) != Some(true)) {
             return;
         }
-        let (waits, breaks) = self.flow(body);
+        let (waits, breaks) = self.loop_flow(body);
         if waits || breaks {
             return;
         }
@@ -221,12 +221,29 @@ impl BodyChecker<'_, '_> {
         self.error(d);
     }
 
+    /// [`Self::flow`] of a loop's body, worked out once per body: the
+    /// checker meets inner loops first, so an outer loop's analysis finds
+    /// theirs done and walks only its own statements. (Walking the inner
+    /// loops again made a body's analysis cost its size times the depth of
+    /// its loops.)
+    fn loop_flow(&mut self, body: &Block<Type>) -> (bool, bool) {
+        let key = (body.span.start, body.span.end);
+        if let Some(&known) = self.loop_flows.get(&key) {
+            return known;
+        }
+        let found = self.flow(body);
+        self.loop_flows.insert(key, found);
+        found
+    }
+
     /// What a loop body can do, run over and over: whether it may wait or
     /// end (return, end the run, or stay in an inner endless loop, which has
     /// its own warning), and whether it may `break` out of this loop (a
-    /// `break` leaves the innermost loop around it). Each block is visited
-    /// once.
-    fn flow(&self, block: &Block<Type>) -> (bool, bool) {
+    /// `break` leaves the innermost loop around it). It stops at the first
+    /// statement that may wait, so the `break`s it found count only when
+    /// nothing waits. Each block is visited once, and an inner loop's body
+    /// not at all once [`Self::loop_flow`] has it.
+    fn flow(&mut self, block: &Block<Type>) -> (bool, bool) {
         let (mut waits, mut breaks) = (false, false);
         for s in &block.stmts {
             match &s.kind {
@@ -243,7 +260,7 @@ impl BodyChecker<'_, '_> {
                 StmtKind::For { iter: ForIter::Each(e), .. } if matches!(e.ty, Type::Object(_)) => waits = true,
                 StmtKind::Loop { body } | StmtKind::While { body, .. } | StmtKind::For { body, .. } => {
                     // Its `break`s leave it, not this loop.
-                    let (inner_waits, inner_breaks) = self.flow(body);
+                    let (inner_waits, inner_breaks) = self.loop_flow(body);
                     let endless = match &s.kind {
                         StmtKind::Loop { .. } => true,
                         StmtKind::While { cond, .. } => const_bool(cond) == Some(true),
@@ -282,5 +299,67 @@ impl BodyChecker<'_, '_> {
             },
             _ => sub_exprs(e).into_iter().all(|s| self.expr_stuck(s)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{check_source, Failure};
+
+    /// The W0004 warnings of a model.
+    fn endless_warnings(source: String) -> Vec<crate::diagnostic::Diagnostic> {
+        // Deep bodies need a deep stack in a debug build; `usimc` gives the
+        // compiler 512 MiB.
+        let worker =
+            std::thread::Builder::new().stack_size(256 << 20).spawn(move || match check_source(&source, &[]) {
+                Ok((_, warnings)) => warnings.into_iter().filter(|d| d.code == "W0004").collect(),
+                Err(Failure::Diagnostics(ds)) => panic!("{:?}", ds.iter().filter(|d| d.is_error()).collect::<Vec<_>>()),
+                Err(_) => panic!("the model does not check"),
+            });
+        worker.expect("a test thread").join().expect("the check panicked")
+    }
+
+    /// 250 loops nested in one another (nearly the nesting limit) around
+    /// statements none of which waits: every loop's analysis must look
+    /// through all of them, and takes the inner loops' from the ones before
+    /// instead of walking them again (which cost the statements' count times
+    /// the depth of the loops; the nesting limit keeps that factor below 256).
+    #[test]
+    fn nested_loops_are_analysed_once_each() {
+        const DEPTH: usize = 250;
+        let model = |innermost_leaves: bool| {
+            let mut source = String::from("var x: int = 0\nprocess main() {\n");
+            for i in 0..DEPTH {
+                let leave = if i + 1 < DEPTH || innermost_leaves { "if x > 3 { break }" } else { "" };
+                source.push_str(&format!("loop {{ {leave}\n"));
+            }
+            source.push_str(&"x = x + 1\nif x < 0 { x = 0 } else { x = x - 1 }\n".repeat(200));
+            source.push_str(&"}\n".repeat(DEPTH));
+            source.push_str("}\nrun main()\n");
+            source
+        };
+        assert!(endless_warnings(model(true)).is_empty());
+        // Only the innermost loop never leaves: it is warned about, and the
+        // loops around it are not (they stay in it, which is its warning).
+        let warnings = endless_warnings(model(false));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    /// An inner loop's analysis, done once, answers for it in every loop
+    /// around it: its `break` leaves it, not them; its waits are theirs.
+    #[test]
+    fn an_inner_loop_counts_the_same_in_the_loops_around_it() {
+        let body = |body: &str| format!("var x: int = 0\nprocess main() {{\n{body}\n}}\nrun main()\n");
+        let spans = |body_text: &str| -> Vec<usize> {
+            endless_warnings(body(body_text))
+                .iter()
+                .map(|d| d.span.start as usize - "var x: int = 0\nprocess main() {\n".len())
+                .collect()
+        };
+        assert_eq!(spans("loop { for i in 0..3 { loop { break } } }"), [0]);
+        assert_eq!(spans("loop { while true { loop { break } } }"), [7]);
+        assert_eq!(spans("loop { loop { while x > 0 { x = x - 1 } } }"), [7]);
+        assert!(spans("loop { loop { loop { await delay(1.0) } } }").is_empty());
+        assert!(spans("loop { loop { if x > 0 { break } } \n if x > 1 { break } }").is_empty());
     }
 }

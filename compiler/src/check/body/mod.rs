@@ -43,6 +43,10 @@ struct BodyChecker<'c, 'm> {
     /// The names the folded `const`s and `param`s were written with, by the
     /// span of the literal that replaced them, so a hint can write them back.
     folded: HashMap<(u32, u32), String>,
+    /// What W0004's analysis found for each loop body so far, by its span
+    /// (see `endless.rs`), so that an outer loop's analysis takes an inner
+    /// loop's from here instead of walking it again.
+    loop_flows: HashMap<(u32, u32), (bool, bool)>,
 }
 
 pub(super) fn check_callable(
@@ -64,6 +68,7 @@ pub(super) fn check_callable(
         frame_values: 0,
         frame_full: false,
         folded: HashMap::new(),
+        loop_flows: HashMap::new(),
     };
     bc.frame_values = u64::from(bc.ck.program.width(ret));
     let mut param_ids = Vec::new();
