@@ -13,7 +13,6 @@
 //! the wall clock, so an interrupted comparison is dropped, never judged.
 #![no_main]
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
@@ -46,15 +45,9 @@ fn run_ms() -> u64 {
     std::env::var("USIM_FUZZ_RUN_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(RUN_MS)
 }
 
-/// Clears the runtime's interrupt flag, which has no function of its own to
-/// clear it (`usimc` never needs to: an interrupt ends it).
+/// Clears the runtime's interrupt flag after a run the watchdog stopped.
 fn clear_interrupt() {
-    let flag = usim_runtime::interrupt_flag_address() as *mut u32;
-    // SAFETY: the address is that of the runtime's `static AtomicU32`
-    // (obtained from `AtomicU32::as_ptr`, so writable through its
-    // `UnsafeCell`), valid for the whole program, and every access to it is
-    // atomic (the runtime's loads and stores, generated code's 32-bit loads).
-    unsafe { AtomicU32::from_ptr(flag) }.store(0, Ordering::SeqCst);
+    usim_runtime::clear_interrupt();
 }
 
 /// At most the first 4000 bytes of `text` (an output or an outcome can be
