@@ -20,9 +20,9 @@ mod limit_tests;
 mod limits;
 mod python;
 mod recover;
-mod scan;
 #[cfg(test)]
 mod recover_tests;
+mod scan;
 mod syntax_error;
 #[cfg(test)]
 mod tests;
