@@ -495,4 +495,70 @@ mod tests {
         assert_eq!(outcome.events, 0);
         assert_eq!(outcome.globals, vec![5]);
     }
+    /// Corrupts the first object as its kind allows: a lock unit held with
+    /// no record, an item counted as got that never was, a resource over
+    /// its capacity. The audit at the end of the run must name it.
+    unsafe extern "C" fn corrupt(_: *mut u64, _: *mut u64, rt: *mut Runtime) -> u32 {
+        use crate::objects::{Holder, ObjectState};
+        // SAFETY: the runtime passes its own live pointer.
+        let rt = unsafe { &mut *rt };
+        match &mut rt.objects[0] {
+            ObjectState::Lock(lock) => lock.holders.push(Holder { slot: 0, serial: 1, priority: 0 }),
+            ObjectState::Queue(queue) => queue.got += 1,
+            ObjectState::Resource(resource) => resource.level += 0.5,
+            ObjectState::Channel(_) => {}
+        }
+        STEP_DONE
+    }
+
+    fn audit_after_corrupting(kind: crate::ObjectKindSpec) -> Option<String> {
+        let parts = ProgramParts {
+            kinds: vec![ProcessKind {
+                name: "p".into(),
+                step: corrupt,
+                frame_slots: 2,
+                param_slots: 0,
+                result_start: 2,
+                result_slots: 0,
+            }],
+            roots: vec![Root { kind: 0, args: vec![] }],
+            objects: vec![crate::ObjectSpec { name: "o".into(), kind }],
+            ..ProgramParts::default()
+        };
+        // SAFETY: `corrupt` touches only the runtime's first object.
+        let program = unsafe { Program::new(parts) };
+        let config = RunConfig {
+            seed: 0,
+            horizon: None,
+            tie_order: TieOrder::Fifo,
+            output: Box::new(std::io::sink()),
+            trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
+        };
+        // The audit is also a debug assertion: catch it and read its message.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&program, config)));
+        match outcome {
+            Ok(outcome) => outcome.audit,
+            Err(payload) => payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string())),
+        }
+    }
+
+    #[test]
+    fn the_audit_names_a_unit_item_or_amount_unaccounted_for() {
+        use crate::ObjectKindSpec;
+        let lock = audit_after_corrupting(ObjectKindSpec::Lock { capacity: 2, preemptive: false });
+        assert!(lock.as_deref().is_some_and(|m| m.contains("lock `o`: 1 units held by 0 blocks")), "{lock:?}");
+        let queue = audit_after_corrupting(ObjectKindSpec::Queue { capacity: None, item_slots: 1 });
+        assert!(queue.as_deref().is_some_and(|m| m.contains("queue `o`: 0 put, 1 got, 0 buffered")), "{queue:?}");
+        let over = audit_after_corrupting(ObjectKindSpec::Resource { capacity: 1.0, level: 1.0 });
+        assert!(over.as_deref().is_some_and(|m| m.contains("resource `o`: level 1.5")), "{over:?}");
+        let under = audit_after_corrupting(ObjectKindSpec::Resource { capacity: 1.0, level: 0.25 });
+        assert_eq!(under, None, "a level below the capacity is no fault");
+    }
 }
