@@ -789,7 +789,8 @@ impl Runtime {
                             Record::Borrow { object, amount } if *object as usize == index => Some(*amount),
                             _ => None,
                         })
-                        .sum();
+                        // From +0: a float sum of nothing is -0, which would print as "-0".
+                        .fold(0.0, |sum, amount| sum + amount);
                     let tolerance = 1e-9 * resource.capacity.max(1.0);
                     if (borrowed - resource.borrowed).abs() > tolerance
                         || resource.level < -tolerance

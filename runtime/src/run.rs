@@ -497,7 +497,7 @@ mod tests {
     }
     /// Corrupts the first object as its kind allows: a lock unit held with
     /// no record, an item counted as got that never was, a resource over
-    /// its capacity. The audit at the end of the run must name it.
+    /// its capacity or with an amount borrowed by no block. The audit at the end of the run must name it.
     unsafe extern "C" fn corrupt(_: *mut u64, _: *mut u64, rt: *mut Runtime) -> u32 {
         use crate::objects::{Holder, ObjectState};
         // SAFETY: the runtime passes its own live pointer.
@@ -505,7 +505,9 @@ mod tests {
         match &mut rt.objects[0] {
             ObjectState::Lock(lock) => lock.holders.push(Holder { slot: 0, serial: 1, priority: 0 }),
             ObjectState::Queue(queue) => queue.got += 1,
-            ObjectState::Resource(resource) => resource.level += 0.5,
+            // Over the capacity, or (from a level of 0.25) borrowed by no block.
+            ObjectState::Resource(resource) if resource.level > 0.5 => resource.level += 0.5,
+            ObjectState::Resource(resource) => resource.borrowed += 0.5,
             ObjectState::Channel(_) => {}
         }
         STEP_DONE
@@ -558,7 +560,12 @@ mod tests {
         assert!(queue.as_deref().is_some_and(|m| m.contains("queue `o`: 0 put, 1 got, 0 buffered")), "{queue:?}");
         let over = audit_after_corrupting(ObjectKindSpec::Resource { capacity: 1.0, level: 1.0 });
         assert!(over.as_deref().is_some_and(|m| m.contains("resource `o`: level 1.5")), "{over:?}");
-        let under = audit_after_corrupting(ObjectKindSpec::Resource { capacity: 1.0, level: 0.25 });
-        assert_eq!(under, None, "a level below the capacity is no fault");
+        let lent = audit_after_corrupting(ObjectKindSpec::Resource { capacity: 1.0, level: 0.25 });
+        assert!(
+            lent.as_deref().is_some_and(
+                |m| m.contains("resource `o`: level 0.25, 0.5 borrowed by the runtime's count, 0 by blocks")
+            ),
+            "{lent:?}"
+        );
     }
 }
