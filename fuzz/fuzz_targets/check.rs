@@ -20,15 +20,17 @@ fn judge(stage: &str, source: &str, failure: &Failure) {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else { return };
-    let checked = usim_compiler::check_source(source, &[]);
-    if let Err(failure) = &checked {
-        judge("check_source", source, failure);
-    }
-    match usim_compiler::lower_source(source, &[]) {
-        Ok((_, warnings)) => {
-            assert!(checked.is_ok(), "lower_source accepted what check_source refused");
-            usim_fuzz::render(source, &warnings);
+    usim_fuzz::on_compiler_stack(|| {
+        let checked = usim_compiler::check_source(source, &[]);
+        if let Err(failure) = &checked {
+            judge("check_source", source, failure);
         }
-        Err(failure) => judge("lower_source", source, &failure),
-    }
+        match usim_compiler::lower_source(source, &[]) {
+            Ok((_, warnings)) => {
+                assert!(checked.is_ok(), "lower_source accepted what check_source refused");
+                usim_fuzz::render(source, &warnings);
+            }
+            Err(failure) => judge("lower_source", source, &failure),
+        }
+    });
 });

@@ -62,7 +62,7 @@ fn head(text: &str) -> &str {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else { return };
-    let module = match usim_oracle::lower(source) {
+    let module = match usim_fuzz::on_compiler_stack(|| usim_oracle::lower(source)) {
         Ok(module) => module,
         Err(e) if e.starts_with("[internal-compiler-error]") => panic!("{e}"),
         Err(_) => return tell("not lowered"),

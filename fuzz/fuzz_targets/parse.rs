@@ -17,11 +17,14 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let parsed = parse::parse_model(&source);
-    for d in &parsed.diagnostics {
-        assert!(!d.message.contains("the parser crashed"), "parser: {d:?}");
-    }
-    usim_fuzz::render(&source, &parsed.diagnostics);
-    let has_errors = parsed.diagnostics.iter().any(|d| d.is_error());
-    assert_eq!(usim_compiler::emit_ast(&source).is_ok(), !has_errors, "emit_ast disagrees with parse_model");
+    // The tree is built, printed and dropped on the compiler's stack, as in `usimc`.
+    usim_fuzz::on_compiler_stack(|| {
+        let parsed = parse::parse_model(&source);
+        for d in &parsed.diagnostics {
+            assert!(!d.message.contains("the parser crashed"), "parser: {d:?}");
+        }
+        usim_fuzz::render(&source, &parsed.diagnostics);
+        let has_errors = parsed.diagnostics.iter().any(|d| d.is_error());
+        assert_eq!(usim_compiler::emit_ast(&source).is_ok(), !has_errors, "emit_ast disagrees with parse_model");
+    });
 });

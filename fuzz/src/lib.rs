@@ -10,3 +10,22 @@ pub fn render(source: &str, diagnostics: &[Diagnostic]) {
     usim_compiler::render::render_diagnostics(&mut out, "fuzz.usim", source, diagnostics)
         .expect("rendering into a Vec cannot fail");
 }
+
+/// The stack `usimc` gives the compiler (512 MiB, `src/main.rs`): a checker
+/// or lowering that recurses as deep as the nesting limit allows needs it,
+/// and on the fuzzer's own 8 MiB stack would overflow, a segmentation fault
+/// that libFuzzer cannot even record.
+pub const COMPILER_STACK_BYTES: usize = 512 << 20;
+
+/// Runs `f` on a thread with the compiler's stack, as `usimc` does.
+pub fn on_compiler_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("usim-fuzz-compiler".to_string())
+            .stack_size(COMPILER_STACK_BYTES)
+            .spawn_scoped(scope, f)
+            .expect("spawn the compiler's thread")
+            .join()
+            .expect("a panic aborts under libFuzzer first")
+    })
+}
