@@ -396,6 +396,21 @@ mod tests {
         STEP_DONE
     }
 
+    /// The configuration of these tests: seed 0, FIFO, no horizon, output to `output`.
+    fn config(output: Box<dyn std::io::Write + Send>) -> RunConfig {
+        RunConfig {
+            seed: 0,
+            horizon: None,
+            tie_order: TieOrder::Fifo,
+            output,
+            trace: false,
+            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
+            stream: None,
+            warmup: None,
+            progress: None,
+        }
+    }
+
     struct Full;
 
     impl std::io::Write for Full {
@@ -422,17 +437,7 @@ mod tests {
         };
         // SAFETY: `hello` touches only its frame's first parameter and the runtime.
         let program = unsafe { Program::new(parts) };
-        let config = RunConfig {
-            seed: 0,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(Full),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        };
+        let config = config(Box::new(Full));
         run(&program, config)
     }
 
@@ -471,17 +476,7 @@ mod tests {
         };
         // SAFETY: `done` is a valid step for any kind and touches nothing.
         let program = unsafe { Program::new(parts) };
-        let config = RunConfig {
-            seed: 0,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(std::io::sink()),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        };
+        let config = config(Box::new(std::io::sink()));
         let outcome = run(&program, config);
         assert_eq!(
             outcome.error,
@@ -529,17 +524,7 @@ mod tests {
         };
         // SAFETY: `corrupt` touches only the runtime's first object.
         let program = unsafe { Program::new(parts) };
-        let config = RunConfig {
-            seed: 0,
-            horizon: None,
-            tie_order: TieOrder::Fifo,
-            output: Box::new(std::io::sink()),
-            trace: false,
-            max_processes: RunConfig::DEFAULT_MAX_PROCESSES,
-            stream: None,
-            warmup: None,
-            progress: None,
-        };
+        let config = config(Box::new(std::io::sink()));
         // The audit is also a debug assertion: catch it and read its message.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&program, config)));
         match outcome {
