@@ -233,6 +233,43 @@ pub struct Expr<T> {
     pub ty: T,
 }
 
+impl<T> Expr<T> {
+    /// The expressions directly inside this one, in source order. The
+    /// match is exhaustive, so a new kind of expression must say here what
+    /// it contains, and every walk over expressions sees it.
+    pub fn children(&self) -> Vec<&Expr<T>> {
+        match &self.kind {
+            ExprKind::ArrayLit(items)
+            | ExprKind::Call { args: items, .. }
+            | ExprKind::CallFn { args: items, .. }
+            | ExprKind::CallBuiltin { args: items, .. } => items.iter().collect(),
+            ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => vec![a, b],
+            ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, v)| v).collect(),
+            ExprKind::Method { receiver, args, .. } | ExprKind::ObjectOp { object: receiver, args, .. } => {
+                std::iter::once(&**receiver).chain(args).collect()
+            }
+            ExprKind::Unary(_, a)
+            | ExprKind::Field(a, _)
+            | ExprKind::Paren(a)
+            | ExprKind::Await(a)
+            | ExprKind::Spawn(a)
+            | ExprKind::ToFloat(a)
+            | ExprKind::Delay(a)
+            | ExprKind::At(a)
+            | ExprKind::Condition(a) => vec![a],
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Name(_)
+            | ExprKind::Now
+            | ExprKind::Instant
+            | ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::Object(_) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
     Or,
@@ -251,6 +288,19 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// Binding strength, loosest first (`||` 1 … `*` 5), as the grammar
+    /// reads them: what parsing, and the checker's hints that print an
+    /// expression back, both go by.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinOp::Or => 1,
+            BinOp::And => 2,
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
+            BinOp::Add | BinOp::Sub => 4,
+            BinOp::Mul | BinOp::Div | BinOp::Rem => 5,
+        }
+    }
+
     /// The operator as written in the source.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -11,16 +11,6 @@ const MAX_DEPTH: u32 = 40;
 /// The most characters an expression shown in a hint may take.
 const MAX_LEN: usize = 160;
 
-/// How tightly an expression binds, loosest first, as the grammar reads them.
-fn precedence(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
-        BinOp::Add | BinOp::Sub => 4,
-        BinOp::Mul | BinOp::Div | BinOp::Rem => 5,
-    }
-}
 const UNARY: u8 = 6;
 const ATOM: u8 = 7;
 const LOOSE: u8 = 0;
@@ -82,7 +72,7 @@ impl<T> Shower<'_, T> {
                 (format!("{sym}{}", self.operand(inner, UNARY, d)?), UNARY)
             }
             ExprKind::Binary(op, a, b) => {
-                let p = precedence(*op);
+                let p = op.precedence();
                 // Comparisons do not chain, so a comparison beside one is
                 // parenthesized on either side; the others associate left.
                 let left = if p == 3 { p + 1 } else { p };

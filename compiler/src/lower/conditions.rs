@@ -111,39 +111,8 @@ pub(super) fn each_expr(block: &Block<Type>, visit: &mut impl FnMut(&Expr<Type>)
 /// Calls `visit` on `e` and every expression inside it.
 fn walk(e: &Expr<Type>, visit: &mut impl FnMut(&Expr<Type>)) {
     visit(e);
-    children(e, &mut |child| walk(child, visit));
-}
-
-/// Calls `visit` on the expressions directly inside `e`.
-fn children(e: &Expr<Type>, visit: &mut dyn FnMut(&Expr<Type>)) {
-    match &e.kind {
-        ExprKind::ArrayLit(items) => items.iter().for_each(&mut *visit),
-        ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
-            visit(a);
-            visit(b);
-        }
-        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, f)| visit(f)),
-        ExprKind::Unary(_, a)
-        | ExprKind::Field(a, _)
-        | ExprKind::Paren(a)
-        | ExprKind::Await(a)
-        | ExprKind::Spawn(a)
-        | ExprKind::ToFloat(a)
-        | ExprKind::Delay(a)
-        | ExprKind::At(a)
-        | ExprKind::Condition(a) => visit(a),
-        ExprKind::Call { args, .. } | ExprKind::CallFn { args, .. } | ExprKind::CallBuiltin { args, .. } => {
-            args.iter().for_each(&mut *visit)
-        }
-        ExprKind::Method { receiver, args, .. } => {
-            visit(receiver);
-            args.iter().for_each(&mut *visit);
-        }
-        ExprKind::ObjectOp { object, args, .. } => {
-            visit(object);
-            args.iter().for_each(&mut *visit);
-        }
-        _ => {}
+    for child in e.children() {
+        walk(child, visit);
     }
 }
 
@@ -214,7 +183,9 @@ fn collect_watches(e: &Expr<Type>, reads: &[BTreeSet<u32>], out: &mut BTreeSet<W
         }
         _ => {}
     }
-    children(e, &mut |child| collect_watches(child, reads, out));
+    for child in e.children() {
+        collect_watches(child, reads, out);
+    }
 }
 
 /// What the conditions of the program watch.

@@ -671,7 +671,7 @@ impl Builder {
                 Rule::infix_op => {
                     let op = binop(child.as_str()).ok_or(Stop::Shape(span_of(&child)))?;
                     while let Some(&top) = ops.last() {
-                        if precedence(top.0) < precedence(op) {
+                        if top.0.precedence() < op.precedence() {
                             break;
                         }
                         ops.pop();
@@ -914,19 +914,8 @@ fn binop(text: &str) -> Option<BinOp> {
     })
 }
 
-/// Binding strength, loosest first (LANGUAGE.md §4).
-fn precedence(op: BinOp) -> u8 {
-    match op {
-        BinOp::Or => 1,
-        BinOp::And => 2,
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => 3,
-        BinOp::Add | BinOp::Sub => 4,
-        BinOp::Mul | BinOp::Div | BinOp::Rem => 5,
-    }
-}
-
 fn is_comparison(op: BinOp) -> bool {
-    precedence(op) == 3
+    op.precedence() == 3
 }
 
 fn chained_comparison(span: Span, first: Span) -> Diagnostic {

@@ -69,7 +69,7 @@ fn collect_calls(e: &Expr<()>, calls: &mut Vec<String>) {
     if let ExprKind::Call { callee, .. } = &e.kind {
         calls.push(callee.name.clone());
     }
-    for sub in sub_exprs(e) {
+    for sub in e.children() {
         collect_calls(sub, calls);
     }
 }
@@ -128,39 +128,6 @@ fn own_blocks<T>(s: &Stmt<T>) -> Vec<&Block<T>> {
         | StmtKind::Until { body, .. } => vec![body],
         StmtKind::Select { arms } => arms.iter().map(|a| &a.body).collect(),
         _ => Vec::new(),
-    }
-}
-
-/// The direct subexpressions of an expression.
-fn sub_exprs<T>(e: &Expr<T>) -> Vec<&Expr<T>> {
-    match &e.kind {
-        ExprKind::ArrayLit(items)
-        | ExprKind::Call { args: items, .. }
-        | ExprKind::CallFn { args: items, .. }
-        | ExprKind::CallBuiltin { args: items, .. } => items.iter().collect(),
-        ExprKind::ArrayRepeat(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => vec![a, b],
-        ExprKind::StructLit { fields, .. } => fields.iter().map(|(_, v)| v).collect(),
-        ExprKind::Method { receiver, args, .. } | ExprKind::ObjectOp { object: receiver, args, .. } => {
-            std::iter::once(&**receiver).chain(args).collect()
-        }
-        ExprKind::Unary(_, a)
-        | ExprKind::Field(a, _)
-        | ExprKind::Paren(a)
-        | ExprKind::Await(a)
-        | ExprKind::Spawn(a)
-        | ExprKind::ToFloat(a)
-        | ExprKind::Delay(a)
-        | ExprKind::At(a)
-        | ExprKind::Condition(a) => vec![a],
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Name(_)
-        | ExprKind::Now
-        | ExprKind::Instant
-        | ExprKind::Local(_)
-        | ExprKind::Global(_)
-        | ExprKind::Object(_) => Vec::new(),
     }
 }
 
@@ -297,7 +264,7 @@ impl BodyChecker<'_, '_> {
                 ExprKind::CallFn { args, .. } => args.iter().all(|a| self.expr_stuck(a)),
                 _ => self.expr_stuck(inner),
             },
-            _ => sub_exprs(e).into_iter().all(|s| self.expr_stuck(s)),
+            _ => e.children().into_iter().all(|s| self.expr_stuck(s)),
         }
     }
 }
