@@ -56,7 +56,7 @@ impl Runtime {
             let parent = self.procs.get_mut(parent_slot);
             if parent.open_scopes > 0 && !parent.ended {
                 let level = parent.open_scopes - 1;
-                let children = &mut parent.scopes[level].children;
+                let children = &mut parent.family_mut().scopes[level].children;
                 let link = ScopeLink { slot: parent_slot, level: level as u32, index: children.len() as u32 };
                 children.push(Child { pid, slot });
                 self.procs.get_mut(slot).parent = Some(link);
@@ -103,13 +103,13 @@ impl Runtime {
             Status::Live(target) => {
                 let pid = self.procs.get(target).pid;
                 let (reg, code) = self.register(slot, RegOn::Join { slot: target, pid });
-                let joiners = &self.procs.get(target).joiners;
+                let joiners = &self.procs.get_mut(target).family_mut().joiners;
                 if joiners.len() == joiners.capacity() && !self.make_room_for_joiner(target) {
                     let name = self.display_name(target);
                     self.raise(format!("out of memory: no room for another process awaiting {name}"), span);
                     return HOST_ERROR;
                 }
-                self.procs.get_mut(target).joiners.push(Waiter { slot, token: reg.token });
+                self.procs.get_mut(target).family_mut().joiners.push(Waiter { slot, token: reg.token });
                 code
             }
         }
@@ -122,11 +122,11 @@ impl Runtime {
     /// (doubling, so the sweeps cost O(1) per entry). False if memory ran out.
     #[cold]
     fn make_room_for_joiner(&mut self, target: u32) -> bool {
-        let mut joiners = std::mem::take(&mut self.procs.get_mut(target).joiners);
+        let mut joiners = std::mem::take(&mut self.procs.get_mut(target).family_mut().joiners);
         joiners.retain(|&waiter| self.live_reg(waiter).is_some());
         let (len, capacity) = (joiners.len(), joiners.capacity());
         let room = (len < capacity && len * 2 <= capacity) || joiners.try_reserve(capacity - len + 1).is_ok();
-        self.procs.get_mut(target).joiners = joiners;
+        self.procs.get_mut(target).family_mut().joiners = joiners;
         room
     }
 
@@ -168,8 +168,10 @@ impl Runtime {
     pub(crate) fn scope_enter(&mut self) {
         let Some(slot) = self.running("a scope was opened") else { return };
         let process = self.procs.get_mut(slot);
-        if process.open_scopes == process.scopes.len() {
-            process.scopes.push(Default::default());
+        let open = process.open_scopes;
+        let scopes = &mut process.family_mut().scopes;
+        if open == scopes.len() {
+            scopes.push(Default::default());
         }
         process.records.push(Record::Scope { level: process.open_scopes as u32 });
         process.open_scopes += 1;
@@ -187,7 +189,7 @@ impl Runtime {
             self.internal_error("a scope was closed that is not the innermost open block");
             return HOST_ERROR;
         };
-        if process.scopes[level as usize].children.is_empty() {
+        if process.open_scopes()[level as usize].children.is_empty() {
             let process = self.procs.get_mut(slot);
             process.records.pop();
             process.open_scopes = level as usize;
@@ -220,7 +222,7 @@ impl Runtime {
         process.records.is_empty()
             && process.regs.is_empty()
             && process.parent.is_none()
-            && process.joiners.is_empty()
+            && process.joiners().is_empty()
             && self.kinds[process.kind as usize].result_slots == 0
             && self.current != Some(slot)
     }
@@ -283,7 +285,7 @@ impl Runtime {
         // Neither woken nor suspended: any wake-up still queued for it is stale.
         process.state = RunState::Running;
         let parent = process.parent.take();
-        let has_joiners = !process.joiners.is_empty();
+        let has_joiners = !process.joiners().is_empty();
         let kind = &self.kinds[process.kind as usize];
         let result = match ending {
             Ending::Returned => kind.result_start..kind.result_start + kind.result_slots,
@@ -310,14 +312,14 @@ impl Runtime {
     /// ended, in the order they began to wait.
     #[cold]
     fn wake_joiners(&mut self, slot: u32) {
-        let mut joiners = std::mem::take(&mut self.procs.get_mut(slot).joiners);
+        let mut joiners = std::mem::take(&mut self.procs.get_mut(slot).family_mut().joiners);
         for waiter in joiners.drain(..) {
             if let Some(reg) = self.live_reg(waiter) {
                 self.fire(waiter, reg);
             }
         }
         // Hand the emptied list back so its allocation is reused.
-        self.procs.get_mut(slot).joiners = joiners;
+        self.procs.get_mut(slot).family_mut().joiners = joiners;
     }
 
     /// Removes an ended child from its parent's scope, waking the parent if
@@ -325,7 +327,7 @@ impl Runtime {
     fn leave_scope(&mut self, link: ScopeLink) {
         let parent = self.procs.get_mut(link.slot);
         let level = link.level as usize;
-        let children = &mut parent.scopes[level].children;
+        let children = &mut parent.family_mut().scopes[level].children;
         children.swap_remove(link.index as usize);
         let moved = children.get(link.index as usize).copied();
         let now_empty = children.is_empty();

@@ -14,8 +14,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use smallvec::SmallVec;
+
 use crate::abi::StepFn;
-use crate::frame::Frame;
+use crate::frame::{Frame, FrameArena};
 
 /// Where a live process stands with the run loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +167,22 @@ pub(crate) struct Scope {
     pub children: Vec<Child>,
 }
 
+/// The parts of a process record that few processes use: allocated on
+/// first use and kept by the slot for its later occupants, so the record of
+/// a process that is never awaited and opens no scope stays small.
+#[derive(Debug, Default)]
+pub(crate) struct Family {
+    /// Processes awaiting this one, in the order they began to wait.
+    pub joiners: Vec<Waiter>,
+    /// Children lists of scopes; only the first `open_scopes` are open (the
+    /// rest keep their allocation for reuse).
+    pub scopes: Vec<Scope>,
+}
+
+/// A process's pending registrations: most processes wait on one thing at
+/// a time, which is kept in the record itself.
+pub(crate) type Regs = SmallVec<[Reg; 1]>;
+
 pub(crate) struct Process {
     /// 0 while the slot is free.
     pub pid: u64,
@@ -183,7 +201,7 @@ pub(crate) struct Process {
     /// The token of the scheduled resumption while [`RunState::Woken`].
     pub resume: u64,
     /// Pending registrations, in the order they were made.
-    pub regs: Vec<Reg>,
+    pub regs: Regs,
     /// The cleanup stack, outermost block first.
     pub records: Vec<Record>,
     /// The lowest record index with an interrupt that takes effect at the
@@ -197,11 +215,9 @@ pub(crate) struct Process {
     pub named_by_kind: bool,
     /// Ended while its own step was running; the slot is freed after the step.
     pub ended: bool,
-    /// Processes awaiting this one, in the order they began to wait.
-    pub joiners: Vec<Waiter>,
-    /// Children lists of scopes; only the first `open_scopes` are open (the
-    /// rest keep their allocation for reuse).
-    pub scopes: Vec<Scope>,
+    /// Joiners and scopes, once it had either.
+    pub family: Option<Box<Family>>,
+    /// How many of `family`'s scopes are open.
     pub open_scopes: usize,
     /// The scope this process was spawned into, if any.
     pub parent: Option<ScopeLink>,
@@ -210,7 +226,24 @@ pub(crate) struct Process {
 impl Process {
     /// The open scopes, outermost first.
     pub fn open_scopes(&self) -> &[Scope] {
-        &self.scopes[..self.open_scopes]
+        match &self.family {
+            Some(family) => &family.scopes[..self.open_scopes],
+            None => &[],
+        }
+    }
+
+    /// The processes awaiting this one.
+    #[inline]
+    pub fn joiners(&self) -> &[Waiter] {
+        match &self.family {
+            Some(family) => &family.joiners,
+            None => &[],
+        }
+    }
+
+    /// Its family, made on first use.
+    pub fn family_mut(&mut self) -> &mut Family {
+        self.family.get_or_insert_with(Default::default)
     }
 
     /// A fresh token.
@@ -292,6 +325,8 @@ pub(crate) enum AllocError {
 
 pub(crate) struct ProcessTable {
     slots: Vec<Process>,
+    /// By kind: the frames, once the kind had a process.
+    arenas: Vec<Option<FrameArena>>,
     /// Free slots per kind, so a reused frame already has the right size.
     free: Vec<Vec<u32>>,
     next_pid: u64,
@@ -313,6 +348,7 @@ impl ProcessTable {
     pub fn new(kind_count: usize, max_live: usize) -> Self {
         ProcessTable {
             slots: Vec::new(),
+            arenas: (0..kind_count).map(|_| None).collect(),
             free: vec![Vec::new(); kind_count],
             next_pid: 1,
             cancelled: HandleMap::default(),
@@ -375,7 +411,9 @@ impl ProcessTable {
         if self.slots.len() == self.slots.capacity() {
             self.slots.try_reserve(1).map_err(|_| AllocError::OutOfMemory)?;
         }
-        let frame = Frame::try_zeroed(frame_len).ok_or(AllocError::OutOfMemory)?;
+        let arena = self.arenas[kind as usize].get_or_insert_with(|| FrameArena::new(frame_len));
+        let frame = arena.try_zeroed().ok_or(AllocError::OutOfMemory)?;
+        debug_assert_eq!(frame.len(), frame_len);
         self.slots.push(Process {
             pid,
             kind,
@@ -385,15 +423,14 @@ impl ProcessTable {
             tokens: 0,
             state: RunState::Woken,
             resume: 0,
-            regs: Vec::new(),
+            regs: Regs::new(),
             records: Vec::new(),
             pending: None,
             cause: Cause::Start,
             since: now,
             named_by_kind: false,
             ended: false,
-            joiners: Vec::new(),
-            scopes: Vec::new(),
+            family: None,
             open_scopes: 0,
             parent: None,
         });
@@ -506,7 +543,9 @@ impl ProcessTable {
         process.regs.clear();
         process.records.clear();
         process.resume = 0;
-        process.joiners.clear();
+        if let Some(family) = &mut process.family {
+            family.joiners.clear();
+        }
         if process.generation < MAX_GENERATION {
             self.free[process.kind as usize].push(slot);
         }
@@ -631,10 +670,12 @@ mod tests {
 
     #[test]
     fn a_frame_too_large_for_memory_is_an_error() {
-        let mut table = ProcessTable::new(1, usize::MAX);
+        // Every process of a kind has the same frame length, so the small
+        // one is of another kind.
+        let mut table = ProcessTable::new(2, usize::MAX);
         assert_eq!(table.allocate(0, idle, usize::MAX / 8, 0.0).err(), Some(AllocError::OutOfMemory));
         assert_eq!((table.slot_count(), table.live_count()), (0, 0));
-        let (slot, pid, _) = table.allocate(0, idle, 2, 0.0).unwrap();
+        let (slot, pid, _) = table.allocate(1, idle, 2, 0.0).unwrap();
         assert_eq!((slot, pid), (0, 1));
     }
 
