@@ -96,7 +96,16 @@ impl Runtime {
     /// (they wait on the same objects, perhaps the other way), and the arms
     /// after it are never tried. As an `until` trigger, the block is ready on
     /// entry: its body is skipped.
+    #[inline(always)]
     pub(crate) fn claim(&mut self, slot: u32) -> u32 {
+        if self.mode == Mode::Single {
+            return HOST_CONTINUE;
+        }
+        self.claim_in_mode(slot)
+    }
+
+    /// [`Self::claim`] in a `select` or as an `until` trigger.
+    fn claim_in_mode(&mut self, slot: u32) -> u32 {
         match self.mode {
             Mode::Single => HOST_CONTINUE,
             Mode::Select { group, arms } => {
@@ -129,9 +138,17 @@ impl Runtime {
     /// At a suspension point of the running process: an interrupt that is
     /// pending takes effect here. Unwinds to the interrupted block, stores
     /// its continuation and returns [`HOST_REDISPATCH`]; `None` otherwise.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_pending(&mut self, slot: u32) -> Option<u32> {
+        // Checked by every operation, taken by almost none: the check inline,
+        // the work out of line.
         let record = self.procs.get(slot).pending?;
+        Some(self.take_pending_at(slot, record))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_pending_at(&mut self, slot: u32, record: u32) -> u32 {
         self.mode = Mode::Single;
         // Arms a `select` registered before this point are inside the block too.
         self.withdraw(slot, |reg| !reg.is_trigger());
@@ -141,7 +158,7 @@ impl Runtime {
         process.pending = None;
         process.frame.write(SLOT_STATE as usize, u64::from(cont));
         process.frame.write(SLOT_RESUME_REASON as usize, RESUME_INTERRUPTED);
-        Some(HOST_REDISPATCH)
+        HOST_REDISPATCH
     }
 
     /// The state a process continues at when the block of `record` is interrupted.
