@@ -9,7 +9,7 @@ import sys
 
 import simpy
 
-MESSAGES = 1_000_000
+MESSAGES = 5_000_000
 
 
 def main(messages=MESSAGES):
