@@ -33,12 +33,23 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) builder: FunctionBuilder<'b>,
     /// Where each IR temporary lives while code is generated.
     pub(super) temps: Vec<TempHome>,
+    /// The value of each int temporary defined once, by a constant: a
+    /// divisor known not to be 0 or -1 needs no check.
+    pub(super) known: Vec<Option<i64>>,
     pub(super) blocks: Vec<ClBlock>,
     pub(super) frame: Value,
     pub(super) globals: Value,
     pub(super) rt: Value,
     /// The error exits to fill once the body is generated.
     pub(super) error_exits: Vec<ClBlock>,
+    /// The exit the next error check goes to, and how many use it.
+    pub(super) error_exit: Option<(ClBlock, u32)>,
+    /// The blocks that raise an error, by the error: each takes the values
+    /// that differ between checks (the span, an index) and serves the next
+    /// few checks of its error (`RAISER_CHECKS`).
+    pub(super) raisers: HashMap<Raise, (ClBlock, u32)>,
+    /// Every raiser made, with its error, to fill once the body is generated.
+    pub(super) raisers_made: Vec<(ClBlock, Raise)>,
     /// A process's block that dispatches on the state in its frame: the entry,
     /// and where a wait goes when the runtime redirected the process.
     pub(super) dispatch: Option<ClBlock>,
@@ -56,6 +67,18 @@ pub(super) struct FnGen<'a, 'b> {
     pub(super) plain_flags: MemFlagsData,
 }
 
+/// An error raised by generated code through a shared block (a raiser).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Raise {
+    /// `usim_error` with this code; the raiser takes the span.
+    Inline(i64),
+    /// An index out of bounds of an array of this length; the raiser takes the index and the span.
+    Index(u64),
+    /// An index out of bounds of the object family of this length and first
+    /// member; the raiser takes the index and the span.
+    Member(u64, u32),
+}
+
 /// Where an IR temporary lives during code generation.
 #[derive(Clone, Copy)]
 pub(super) enum TempHome {
@@ -68,6 +91,14 @@ pub(super) enum TempHome {
     /// or, in a body too long for variables, a stack slot.
     Slot(cranelift_codegen::ir::StackSlot),
 }
+
+/// How many checks share one block that raises their error, or one error
+/// exit. Sharing saves each check a call (about a third of the machine
+/// instructions of `x += 1`, and as much of the register allocator's
+/// memory); a block shared by all the checks of a long body would have as
+/// many predecessors as it has checks, and the register allocator's
+/// dominators take time that grows with the square of that.
+const RAISER_CHECKS: u32 = 32;
 
 /// Whether `count` Cranelift variables in a function of about `blocks`
 /// blocks stay within a fixed memory budget: the SSA builder's maps take
@@ -114,6 +145,83 @@ fn temp_homes(func: &ir::Function) -> Vec<bool> {
     seen.iter().map(|s| s.defs == 1 && s.direct).collect()
 }
 
+/// The blocks the code generator leaves out, each with its condition: a
+/// block with nothing but a branch on a temporary that only this branch
+/// uses, which every predecessor reaches by a jump right after defining the
+/// temporary (`a && b` and `a || b`: `%t = ...; jump b3` and
+/// `%t = const false; jump b3` before `b3: branch %t, ...`). Each
+/// predecessor branches on its own definition instead, so the join and its
+/// variable (a block parameter) disappear: a block and a branch fewer for
+/// each `&&` and `||`.
+fn threaded_joins(func: &ir::Function) -> Vec<Option<ir::Temp>> {
+    let n = func.blocks.len();
+    let mut uses = vec![0u32; func.temps.len()];
+    // References to each block other than a plain jump, and its jumping predecessors.
+    let mut other_refs = vec![0u32; n];
+    let mut jumps_from: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (b, block) in func.blocks.iter().enumerate() {
+        for inst in &block.insts {
+            for u in crate::verify::inst_temps(inst).0 {
+                uses[u.0 as usize] += 1;
+            }
+        }
+        for u in crate::verify::term_uses(&block.term) {
+            uses[u.0 as usize] += 1;
+        }
+        match &block.term {
+            Terminator::Jump(to) => jumps_from[to.0 as usize].push(b),
+            Terminator::Branch { then, otherwise, .. } => {
+                other_refs[then.0 as usize] += 1;
+                other_refs[otherwise.0 as usize] += 1;
+            }
+            Terminator::Wait { next, .. } => other_refs[next.0 as usize] += 1,
+            Terminator::Select { arms, .. } => arms.iter().for_each(|(_, to)| other_refs[to.0 as usize] += 1),
+            Terminator::ResumeArm { arms } => arms.iter().for_each(|to| other_refs[to.0 as usize] += 1),
+            Terminator::Return | Terminator::Stop | Terminator::Fail { .. } | Terminator::ReturnBool { .. } => {}
+        }
+    }
+    // The first block is where a `fn` or predicate starts; states are where a process resumes.
+    if let Some(first) = other_refs.first_mut() {
+        *first += 1;
+    }
+    for state in &func.states {
+        other_refs[state.0 as usize] += 1;
+    }
+    let defines_last = |b: usize, t: ir::Temp| {
+        func.blocks[b].insts.last().is_some_and(|inst| crate::verify::inst_temps(inst).1 == Some(t))
+    };
+    (0..n)
+        .map(|b| {
+            let block = &func.blocks[b];
+            let Terminator::Branch { cond, then, otherwise } = block.term else { return None };
+            let joins = block.insts.is_empty()
+                && other_refs[b] == 0
+                && uses[cond.0 as usize] == 1
+                && then.0 as usize != b
+                && otherwise.0 as usize != b
+                && !jumps_from[b].is_empty()
+                && jumps_from[b].iter().all(|&p| p != b && defines_last(p, cond));
+            joins.then_some(cond)
+        })
+        .collect()
+}
+
+/// The value of every int temporary of `func` that only a constant defines
+/// (once; the IR defines a temporary on every path to each of its uses).
+fn known_ints(func: &ir::Function) -> Vec<Option<i64>> {
+    let mut defs = vec![0u32; func.temps.len()];
+    let mut known = vec![None; func.temps.len()];
+    for inst in func.blocks.iter().flat_map(|b| &b.insts) {
+        if let (_, Some(d)) = crate::verify::inst_temps(inst) {
+            defs[d.0 as usize] += 1;
+        }
+        if let Inst::Const { dst, value: Const::Int(v) } = inst {
+            known[dst.0 as usize] = Some(*v);
+        }
+    }
+    known.iter().zip(defs).map(|(k, defs)| if defs == 1 { *k } else { None }).collect()
+}
+
 impl FnGen<'_, '_> {
     pub(super) fn generate(&mut self) -> Result<(), CodegenError> {
         let entry = self.builder.create_block();
@@ -123,7 +231,14 @@ impl FnGen<'_, '_> {
         self.frame = params[0];
         self.globals = params[1];
         self.rt = params[2];
-        let direct = temp_homes(self.func);
+        let mut direct = temp_homes(self.func);
+        self.known = known_ints(self.func);
+        let threaded = threaded_joins(self.func);
+        // A threaded condition is used right after each of its definitions,
+        // in the same block: its latest value is the one to branch on.
+        for cond in threaded.iter().flatten() {
+            direct[cond.0 as usize] = true;
+        }
         let shared = direct.iter().filter(|d| !**d).count();
         let in_variables = within_variable_budget(shared, self.func.blocks.len());
         for (direct, t) in direct.into_iter().zip(&self.func.temps) {
@@ -162,11 +277,42 @@ impl FnGen<'_, '_> {
             self.builder.ins().jump(first, &[]);
         }
         for (i, block) in self.func.blocks.iter().enumerate() {
+            if threaded[i].is_some() {
+                // Never reached: each predecessor branched in its place.
+                continue;
+            }
             self.builder.switch_to_block(self.blocks[i]);
             for inst in &block.insts {
                 self.inst(inst)?;
             }
-            self.terminator(&block.term)?;
+            match block.term {
+                Terminator::Jump(to) if threaded[to.0 as usize].is_some() => {
+                    self.thread(&self.func.blocks[to.0 as usize].term, block.insts.last())?
+                }
+                _ => self.terminator(&block.term)?,
+            }
+        }
+        for (raiser, raise) in std::mem::take(&mut self.raisers_made) {
+            self.builder.switch_to_block(raiser);
+            self.builder.set_cold_block(raiser);
+            let params = self.builder.block_params(raiser).to_vec();
+            let rt = self.rt;
+            match raise {
+                Raise::Inline(code) => {
+                    let code = self.iconst(I32, code);
+                    self.call_host("usim_error", &[rt, code, params[0]])?;
+                }
+                Raise::Index(len) => {
+                    let len = self.iconst(I64, len as i64);
+                    self.call_host("usim_index_error", &[rt, params[0], len, params[1]])?;
+                }
+                Raise::Member(len, base) => {
+                    let len = self.iconst(I64, len as i64);
+                    let base = self.iconst(I32, i64::from(base));
+                    self.call_host("usim_member_error", &[rt, params[0], len, base, params[1]])?;
+                }
+            }
+            self.return_error();
         }
         for exit in std::mem::take(&mut self.error_exits) {
             self.builder.switch_to_block(exit);
@@ -324,18 +470,12 @@ impl FnGen<'_, '_> {
         self.builder.ins().brif(bad, fail, &[], ok, &[]);
         self.builder.switch_to_block(fail);
         self.builder.set_cold_block(fail);
-        let len = self.iconst(I64, len as i64);
         let span = self.span(span);
-        let rt = self.rt;
-        match family {
-            None => self.call_host("usim_index_error", &[rt, i, len, span])?,
-            Some(base) => {
-                let base = self.iconst(I32, i64::from(base));
-                self.call_host("usim_member_error", &[rt, i, len, base, span])?
-            }
-        };
-        let exit = self.error_exit();
-        self.builder.ins().jump(exit, &[]);
+        let raiser = self.raiser(match family {
+            None => Raise::Index(len),
+            Some(base) => Raise::Member(len, base),
+        });
+        self.builder.ins().jump(raiser, &[i.into(), span.into()]);
         self.builder.switch_to_block(ok);
         Ok(())
     }
@@ -354,31 +494,68 @@ impl FnGen<'_, '_> {
         self.iconst(I64, span.pack())
     }
 
-    /// A cold block that returns STEP_ERROR (filled in `generate`), one per
-    /// place that can fail: one block shared by all of them would have as
-    /// many predecessors as the body has checks, and computing dominators
-    /// over it takes time that grows with the square of the body's length.
+    /// A cold block that returns STEP_ERROR (filled in `generate`), shared
+    /// by a few places that can fail (`RAISER_CHECKS`; see there why not by all).
     fn error_exit(&mut self) -> ClBlock {
-        let exit = self.builder.create_block();
-        self.error_exits.push(exit);
-        exit
+        match &mut self.error_exit {
+            Some((exit, uses)) if *uses < RAISER_CHECKS => {
+                *uses += 1;
+                *exit
+            }
+            _ => {
+                let exit = self.builder.create_block();
+                self.error_exits.push(exit);
+                self.error_exit = Some((exit, 1));
+                exit
+            }
+        }
     }
 
-    /// Branches to a runtime error when `failed` is true, and continues otherwise.
+    /// Branches to a runtime error when `failed` is true, and continues
+    /// otherwise. The error is raised by a block shared with a few other
+    /// checks of the same code (`RAISER_CHECKS`); this check's own cold
+    /// block only hands it the span, so the span's constant is never
+    /// computed on the path that continues.
     fn fail_if(&mut self, failed: Value, code: i64, span: Span) -> Result<(), CodegenError> {
         let fail = self.builder.create_block();
         let ok = self.builder.create_block();
         self.builder.ins().brif(failed, fail, &[], ok, &[]);
         self.builder.switch_to_block(fail);
         self.builder.set_cold_block(fail);
-        let code = self.iconst(I32, code);
         let span = self.span(span);
-        let rt = self.rt;
-        self.call_host("usim_error", &[rt, code, span])?;
-        let exit = self.error_exit();
-        self.builder.ins().jump(exit, &[]);
+        let raiser = self.raiser(Raise::Inline(code));
+        self.builder.ins().jump(raiser, &[span.into()]);
         self.builder.switch_to_block(ok);
         Ok(())
+    }
+
+    /// The block that raises `raise` for the next check, given its span
+    /// (an index out of bounds: the index, then the span).
+    fn raiser(&mut self, raise: Raise) -> ClBlock {
+        match self.raisers.get_mut(&raise) {
+            Some((block, uses)) if *uses < RAISER_CHECKS => {
+                *uses += 1;
+                *block
+            }
+            _ => {
+                let block = self.builder.create_block();
+                if !matches!(raise, Raise::Inline(_)) {
+                    self.builder.append_block_param(block, I64);
+                }
+                self.builder.append_block_param(block, I64);
+                self.raisers.insert(raise, (block, 1));
+                self.raisers_made.push((block, raise));
+                block
+            }
+        }
+    }
+
+    /// Ends the current block, a cold one that raised an error, by returning
+    /// `STEP_ERROR` itself: a jump to a separate exit would cost a block
+    /// and an instruction more for every check in the body.
+    fn return_error(&mut self) {
+        let code = self.iconst(I32, rt::STEP_ERROR as i64);
+        self.builder.ins().return_(&[code]);
     }
 
     /// After a fallible host call: stop if it recorded an error.
@@ -510,7 +687,8 @@ impl FnGen<'_, '_> {
             Inst::Binary { dst, op, a, b, span } => {
                 let x = self.get(*a);
                 let y = self.get(*b);
-                let v = self.binary(*op, x, y, *span)?;
+                let divisor = self.known[b.0 as usize];
+                let v = self.binary(*op, x, y, divisor, *span)?;
                 self.set(*dst, v);
             }
             Inst::Unary { dst, op, a, span } => {
@@ -843,7 +1021,15 @@ impl FnGen<'_, '_> {
         Ok(())
     }
 
-    fn binary(&mut self, op: BinOp, x: Value, y: Value, span: Span) -> Result<Value, CodegenError> {
+    /// `x op y`; `divisor` is the value of `y` when it is a known constant.
+    fn binary(
+        &mut self,
+        op: BinOp,
+        x: Value,
+        y: Value,
+        divisor: Option<i64>,
+        span: Span,
+    ) -> Result<Value, CodegenError> {
         Ok(match op {
             BinOp::IAdd | BinOp::ISub | BinOp::IMul => {
                 let (v, overflow) = match op {
@@ -854,18 +1040,28 @@ impl FnGen<'_, '_> {
                 self.fail_if(overflow, error_code::OVERFLOW, span)?;
                 v
             }
+            // A constant divisor other than 0 and -1 can fail neither check.
             BinOp::IDiv => {
-                let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, y, 0);
-                self.fail_if(zero, error_code::DIVISION_BY_ZERO, span)?;
-                let min = self.builder.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-                let minus_one = self.builder.ins().icmp_imm_s(IntCC::Equal, y, -1);
-                let overflow = self.builder.ins().band(min, minus_one);
-                self.fail_if(overflow, error_code::OVERFLOW, span)?;
+                if divisor.is_none_or(|d| d == 0) {
+                    let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, y, 0);
+                    self.fail_if(zero, error_code::DIVISION_BY_ZERO, span)?;
+                }
+                if divisor.is_none_or(|d| d == -1) {
+                    let min = self.builder.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+                    let minus_one = self.builder.ins().icmp_imm_s(IntCC::Equal, y, -1);
+                    let overflow = self.builder.ins().band(min, minus_one);
+                    self.fail_if(overflow, error_code::OVERFLOW, span)?;
+                }
                 self.builder.ins().sdiv(x, y)
             }
             BinOp::IRem => {
-                let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, y, 0);
-                self.fail_if(zero, error_code::REMAINDER_BY_ZERO, span)?;
+                if divisor.is_none_or(|d| d == 0) {
+                    let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, y, 0);
+                    self.fail_if(zero, error_code::REMAINDER_BY_ZERO, span)?;
+                }
+                if divisor.is_some_and(|d| d != 0 && d != -1) {
+                    return Ok(self.builder.ins().srem(x, y));
+                }
                 // x % -1 is 0; dividing by 1 instead avoids the hardware's MIN / -1 trap.
                 let minus_one = self.builder.ins().icmp_imm_s(IntCC::Equal, y, -1);
                 let one = self.iconst(I64, 1);
@@ -1033,6 +1229,29 @@ impl FnGen<'_, '_> {
                 let value = self.get(*value);
                 let code = self.builder.ins().uextend(I32, value);
                 self.builder.ins().return_(&[code]);
+            }
+        }
+        Ok(())
+    }
+
+    /// In place of a jump to a threaded join: its branch, on the condition
+    /// the jumping block just defined (`last`, its last instruction); a
+    /// constant condition jumps straight to its side.
+    fn thread(&mut self, join: &Terminator, last: Option<&Inst>) -> Result<(), CodegenError> {
+        let Terminator::Branch { cond, then, otherwise } = *join else {
+            return Err(CodegenError("a threaded join that is not a branch".into()));
+        };
+        let (t, e) = (self.blocks[then.0 as usize], self.blocks[otherwise.0 as usize]);
+        match last {
+            Some(Inst::Const { value: Const::Bool(true), .. }) => {
+                self.builder.ins().jump(t, &[]);
+            }
+            Some(Inst::Const { value: Const::Bool(false), .. }) => {
+                self.builder.ins().jump(e, &[]);
+            }
+            _ => {
+                let c = self.get(cond);
+                self.builder.ins().brif(c, t, &[], e, &[]);
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use cranelift_codegen::ir::{AbiParam, MemFlagsData, Signature, Value};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{ArenaMemoryProvider, JITBuilder, JITModule};
-use cranelift_module::{DataDescription, FuncId as ClFuncId, Linkage, Module as _};
+use cranelift_module::{DataDescription, FuncId as ClFuncId, Linkage, Module as _, ModuleReloc};
 
 use crate::ir::{self, Const, Inst};
 use function::FnGen;
@@ -97,15 +97,36 @@ fn step_signature(module: &JITModule) -> Signature {
 
 /// Compiles an IR module to native code.
 pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, CodegenError> {
+    compile_with(module, want_clif, LARGE_FUNCTION_INSTS)
+}
+
+/// The IR instructions from which a callable is compiled without
+/// Cranelift's optimizer (`opt_level = "none"`): about 2,000 statements.
+/// On a process of 20,000 statements the optimizer took about 40% of
+/// Cranelift's time and 10% of the peak memory, and code that long is not
+/// where a model spends its run; every example's callables are far smaller.
+pub const LARGE_FUNCTION_INSTS: usize = 10_000;
+
+/// The instruction set, for callables of up to [`LARGE_FUNCTION_INSTS`]
+/// instructions (`optimize`) or for larger ones.
+fn target_isa(optimize: bool) -> Result<cranelift_codegen::isa::OwnedTargetIsa, CodegenError> {
     let err = |e: &dyn std::fmt::Display| CodegenError(e.to_string());
     let mut flags = settings::builder();
-    flags.set("opt_level", "speed").map_err(|e| err(&e))?;
+    flags.set("opt_level", if optimize { "speed" } else { "none" }).map_err(|e| err(&e))?;
     // The IR verifier guards codegen bugs in debug builds; release builds skip its cost.
     flags.set("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }).map_err(|e| err(&e))?;
     flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
     flags.set("is_pic", "false").map_err(|e| err(&e))?;
-    let isa =
-        cranelift_native::builder().map_err(|e| err(&e))?.finish(settings::Flags::new(flags)).map_err(|e| err(&e))?;
+    cranelift_native::builder().map_err(|e| err(&e))?.finish(settings::Flags::new(flags)).map_err(|e| err(&e))
+}
+
+/// [`compile`], with the size from which a callable is compiled without
+/// optimization (the tests compile every callable both ways).
+pub fn compile_with(module: &ir::Module, want_clif: bool, large: usize) -> Result<Compiled, CodegenError> {
+    let err = |e: &dyn std::fmt::Display| CodegenError(e.to_string());
+    let isa = target_isa(true)?;
+    // Made only for a model that has a large callable.
+    let mut large_isa = None;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
     let functions = host_functions();
     let registered: HashMap<&'static str, rt::HostFn> = functions.iter().map(|f| (f.name, *f)).collect();
@@ -174,6 +195,7 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             func,
             builder: FunctionBuilder::new(&mut ctx.func, &mut fbc),
             temps: Vec::new(),
+            known: Vec::new(),
             call_slot: None,
             spawn_slot: None,
             blocks: Vec::new(),
@@ -181,6 +203,9 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
             globals: Value::from_u32(0),
             rt: Value::from_u32(0),
             error_exits: Vec::new(),
+            error_exit: None,
+            raisers: HashMap::new(),
+            raisers_made: Vec::new(),
             dispatch: None,
             func_refs: HashMap::new(),
             registers: HashMap::new(),
@@ -192,7 +217,16 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
         if want_clif {
             clif.push((func.name.clone(), ctx.func.display().to_string()));
         }
-        jit.define_function(ids[index], &mut ctx).map_err(|e| CodegenError(format!("{e:?}")))?;
+        let insts: usize = func.blocks.iter().map(|b| b.insts.len() + 1).sum();
+        if insts < large {
+            jit.define_function(ids[index], &mut ctx).map_err(|e| CodegenError(format!("{e:?}")))?;
+        } else {
+            if large_isa.is_none() {
+                large_isa = Some(target_isa(false)?);
+            }
+            let large_isa = large_isa.as_deref().ok_or_else(|| CodegenError("no ISA for large callables".into()))?;
+            define_unoptimized(&mut jit, large_isa, ids[index], &mut ctx)?;
+        }
         jit.clear_context(&mut ctx);
     }
     jit.finalize_definitions().map_err(|e| err(&e))?;
@@ -215,6 +249,25 @@ pub fn compile(module: &ir::Module, want_clif: bool) -> Result<Compiled, Codegen
     // block of `globals_init`'s length, and the runtime through host calls.
     let program = unsafe { rt::Program::new(parts) };
     Ok(Compiled { module: Some(jit), program, cells: module.cells.clone(), params: module.params.clone(), clif })
+}
+
+/// Compiles `ctx`'s function with `isa` (the module's own but for its
+/// optimization level) and defines it as `id`, as `define_function` does
+/// with the module's ISA.
+fn define_unoptimized(
+    jit: &mut JITModule,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    id: ClFuncId,
+    ctx: &mut cranelift_codegen::Context,
+) -> Result<(), CodegenError> {
+    let mut control = cranelift_codegen::control::ControlPlane::default();
+    let alignment =
+        ctx.compile(isa, &mut control).map_err(|e| CodegenError(format!("{:?}", e.inner)))?.buffer.alignment;
+    let code = ctx.compiled_code().ok_or_else(|| CodegenError("no compiled code".into()))?;
+    let relocs: Vec<ModuleReloc> =
+        code.buffer.relocs().iter().map(|reloc| ModuleReloc::from_mach_reloc(reloc, &ctx.func, id)).collect();
+    jit.define_function_bytes(id, u64::from(alignment), code.code_buffer(), &relocs)
+        .map_err(|e| CodegenError(format!("{e:?}")))
 }
 
 /// The host stack a callable's step or call takes, in bytes, given its
