@@ -364,6 +364,30 @@ impl EventQueue {
         }
     }
 
+    /// The slot of the wake-up that [`Self::next`] will most likely take
+    /// next, if that is cheap to tell: for the event loop to prefetch its
+    /// process record while the current step runs. Only a guess: the step
+    /// may schedule something earlier.
+    #[inline]
+    pub fn upcoming(&self) -> Option<u32> {
+        if self.slow {
+            return None;
+        }
+        if self.future.has_due(self.now.to_bits()) {
+            return self.future.equal.get(self.future.head).map(|wakeup| wakeup.slot);
+        }
+        if let Some(wakeup) = self.ready.front() {
+            return Some(wakeup.slot);
+        }
+        if self.future.head != self.future.equal.len() || self.future.occupied == 0 {
+            return None;
+        }
+        match self.future.buckets[self.future.occupied.trailing_zeros() as usize & 63][..] {
+            [only] => Some(only.wakeup.slot),
+            _ => None,
+        }
+    }
+
     /// Takes the next wake-up, advancing time to it, unless it lies after
     /// `horizon` (pass infinity for none).
     #[inline]

@@ -177,6 +177,9 @@ impl Runtime {
                 }
             };
             self.header.now = self.queue.now();
+            if let Some(next) = self.queue.upcoming() {
+                self.procs.prefetch(next);
+            }
             if crate::interrupt_requested() {
                 self.current = None;
                 self.interrupted = true;
