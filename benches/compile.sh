@@ -47,7 +47,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+built=0
 if [ -z "$usimc" ]; then
+    built=1
     (cd "$root" && cargo build --release --quiet --bin usimc)
     usimc="${CARGO_TARGET_DIR:-$root/target}/release/usimc"
 fi
@@ -104,7 +106,11 @@ print(r["median"] * 1000, (r["user"] + r["system"]) * 1000)' "$work/h.json")"
     printf '%s %s %s\n' "$wall" "$cpu" "$rss"
 }
 
-echo "usimc: $usimc ($(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+if [ "$built" = 1 ]; then
+    echo "usimc: $usimc, built from $(cd "$root" && git describe --always --dirty 2>/dev/null || echo '?')"
+else
+    echo "usimc: $usimc"
+fi
 echo "load before: $(uptime)"
 echo "runs a cell: $runs; wall and CPU from $([ "$have_hyperfine" = 1 ] && echo 'hyperfine (median, mean)' || echo '/usr/bin/time (medians)'), RSS from /usr/bin/time (median)"
 echo
