@@ -120,7 +120,11 @@ fn bench_models_print_their_snapshots_and_match_the_floor() {
         // The table report, as a user sees it.
         let output = usimc(model, params, &[]);
         let run = format!("usimc run benches/models/{model}.usim --set {}\n\n{output}", params.join(" --set "));
-        insta::assert_snapshot!(model, run);
+        // Named `bench@MODEL`, beside the fixtures' snapshots, whose check of
+        // orphans (tests/fixtures.rs) knows the prefix.
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(format!("bench@{model}"), run));
         // Every digit, against the floor.
         let printed = usimc(model, params, &["--report", "json", "--out", report_arg]);
         let text = std::fs::read_to_string(&report).expect("cannot read the JSON report");

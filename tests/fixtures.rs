@@ -326,6 +326,7 @@ fn every_snapshot_has_a_fixture() {
             Some(("err", file)) => Path::new(ROOT).join("tests/fixtures/err").join(file).exists(),
             Some(("runtime", file)) => Path::new(ROOT).join("tests/fixtures/runtime").join(file).exists(),
             Some(("generated", model)) => generated::NAMES.contains(&model),
+            Some(("bench", model)) => Path::new(ROOT).join("benches/models").join(format!("{model}.usim")).exists(),
             _ => false,
         };
         if !owner {
