@@ -15,6 +15,11 @@ use crate::runtime::{KindInfo, Runtime};
 use crate::summary::{EndedBy, RunStats};
 use crate::wait::Mode;
 
+/// From how many process slots on the event loop prefetches the next
+/// process's record and frame: below it (about half a MiB of records) they
+/// stay in the cache anyway, and the prefetch would be pure work.
+const PREFETCH_FROM_SLOTS: usize = 2048;
+
 /// Why the event loop stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -177,8 +182,10 @@ impl Runtime {
                 }
             };
             self.header.now = self.queue.now();
-            if let Some(next) = self.queue.upcoming() {
-                self.procs.prefetch(next);
+            if self.procs.slot_count() > PREFETCH_FROM_SLOTS {
+                if let Some(next) = self.queue.upcoming() {
+                    self.procs.prefetch(next);
+                }
             }
             if crate::interrupt_requested() {
                 self.current = None;
