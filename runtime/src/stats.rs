@@ -346,7 +346,10 @@ impl Runtime {
     }
 
     /// The write barrier of statistics: `count` slots from `slot` on were
-    /// stored; the vars among them change value now.
+    /// stored; the vars among them change value now. Called after every
+    /// store to a global, so the common case (a var already seen) stays
+    /// small; its first change is out of line.
+    #[inline]
     pub(crate) fn globals_written(&mut self, slot: usize, count: usize) {
         let now = self.header.now;
         let end = slot.saturating_add(count).min(self.stats.cell_of_slot.len());
@@ -356,20 +359,31 @@ impl Runtime {
                 continue;
             }
             let value = cell_value(self.cell_kinds[cell as usize], self.globals[s]);
-            let at = self.stats.level_of_cell[cell as usize];
-            if at != NOT_A_CELL {
-                self.stats.levels[at as usize].set(now, value);
-                continue;
+            match self.stats.level_of_cell[cell as usize] {
+                NOT_A_CELL => {
+                    if !self.first_change(cell, now, value) {
+                        return;
+                    }
+                }
+                at => self.stats.levels[at as usize].set(now, value),
             }
-            if self.stats.levels.try_reserve(1).is_err() {
-                self.raise("out of memory: no room for the statistics of the vars".into(), crate::abi::NO_SPAN);
-                return;
-            }
-            let mut level = Level::new(self.cell_initial[cell as usize], self.stats.start);
-            level.set(now, value);
-            self.stats.level_of_cell[cell as usize] = self.stats.levels.len() as u32;
-            self.stats.levels.push(level);
         }
+    }
+
+    /// The first change of the var in `cell` since the statistics began:
+    /// its time-weighted level is made. False if memory ran out (raised).
+    #[cold]
+    #[inline(never)]
+    fn first_change(&mut self, cell: u32, now: f64, value: f64) -> bool {
+        if self.stats.levels.try_reserve(1).is_err() {
+            self.raise("out of memory: no room for the statistics of the vars".into(), crate::abi::NO_SPAN);
+            return false;
+        }
+        let mut level = Level::new(self.cell_initial[cell as usize], self.stats.start);
+        level.set(now, value);
+        self.stats.level_of_cell[cell as usize] = self.stats.levels.len() as u32;
+        self.stats.levels.push(level);
+        true
     }
 
     /// A lock's units held, a queue's items buffered or a resource's level
