@@ -286,7 +286,7 @@ impl Runtime {
                 return code;
             }
         }
-        let (reg, code) = self.register(slot, RegOn::Lock { object: index as u32, priority, cont });
+        let (reg, code) = self.register(slot, RegOn::Lock { object: index as u32, cont });
         let waiters = &mut self.lock(index).waiters;
         let entry = LockWaiter { waiter: Waiter { slot, token: reg.token }, priority };
         if waiters.back().is_none_or(|last| last.priority <= priority) {
@@ -370,9 +370,9 @@ impl Runtime {
             }
             let Some(next) = lock.waiters.pop_front() else { return };
             let Some(reg) = self.live_reg(next.waiter) else { continue };
-            let RegOn::Lock { priority, cont, .. } = reg.on else { continue };
+            let RegOn::Lock { cont, .. } = reg.on else { continue };
             self.waited(index, self.procs.get(next.waiter.slot).since);
-            self.grant_lock(index, next.waiter.slot, priority, cont);
+            self.grant_lock(index, next.waiter.slot, next.priority, cont);
             self.fire(next.waiter, reg);
         }
     }

@@ -41,8 +41,10 @@ pub(crate) enum RegOn {
     /// never scheduled.
     Timer { time: f64 },
     /// A unit of a lock; when handed over, a lock record continuing at
-    /// `cont` is pushed for it.
-    Lock { object: u32, priority: i64, cont: u32 },
+    /// `cont` is pushed for it. (The request's priority is in the lock's
+    /// line, which orders by it: kept there only, a registration is 16
+    /// bytes, not 24.)
+    Lock { object: u32, cont: u32 },
     /// An amount borrowed from a resource by `with tank(a)`.
     Borrow { object: u32, amount: f64 },
     /// An item of a queue, written to the frame from slot `dest` on.
@@ -166,6 +168,12 @@ pub(crate) struct ScopeLink {
 pub(crate) struct Scope {
     pub children: Vec<Child>,
 }
+
+// Registrations are copied on every wait and completion, and one lives in
+// every process record (with the cause of its last resumption); keep them small.
+const _: () = assert!(std::mem::size_of::<RegOn>() == 16);
+const _: () = assert!(std::mem::size_of::<Cause>() == 16);
+const _: () = assert!(std::mem::size_of::<Reg>() == 40);
 
 /// The parts of a process record that few processes use: allocated on
 /// first use and kept by the slot for its later occupants, so the record of
