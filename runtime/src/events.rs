@@ -492,6 +492,40 @@ mod tests {
         assert_eq!(drain(&mut queue, f64::INFINITY), vec![(0.0, 4), (0.0, 5), (1.0, 2), (2.0, 1), (2.0, 3)]);
     }
 
+    proptest::proptest! {
+        /// `upcoming` is only a hint, but a wrong one would make the event
+        /// loop prefetch the wrong process: whenever it names a slot, the
+        /// next `next` (with nothing scheduled in between) takes that slot,
+        /// and it always names the head of a non-empty ready queue.
+        #[test]
+        fn upcoming_names_the_next_wakeup(
+            ops in proptest::collection::vec((0u32..4, 0u32..1000, 0u32..64), 1..400),
+        ) {
+            let mut queue = EventQueue::new(None);
+            for (what, delay, slot) in ops {
+                match what {
+                    0 => queue.schedule_now(wakeup(slot)),
+                    1 | 2 => queue.schedule_at(queue.now() + f64::from(delay % 8) / 4.0, wakeup(slot)),
+                    _ => {
+                        let guess = queue.upcoming();
+                        if let Next::Due(taken) = queue.next(f64::INFINITY) {
+                            if let Some(guess) = guess {
+                                proptest::prop_assert_eq!(guess, taken.slot);
+                            }
+                        } else {
+                            proptest::prop_assert_eq!(guess, None);
+                        }
+                    }
+                }
+                if let Some(head) = queue.ready.front() {
+                    if !queue.future.has_due(queue.now().to_bits()) {
+                        proptest::prop_assert_eq!(queue.upcoming(), Some(head.slot));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn heap_entries_due_now_precede_ready_entries() {
         let mut queue = EventQueue::new(None);
