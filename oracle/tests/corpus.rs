@@ -2,25 +2,13 @@
 //! — gives the same output, trace, report figures and end through the JIT
 //! and through the reference interpreter, under both tie orders.
 
-use std::path::{Path, PathBuf};
+mod shipped;
 
 use usim_oracle::{differential, lower, Options};
 use usim_runtime::TieOrder;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-
-fn models() -> Vec<PathBuf> {
-    let mut all = Vec::new();
-    for dir in ["examples", "tests/fixtures/ok", "tests/fixtures/runtime", "tests/fixtures/experiments"] {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join(dir))
-            .unwrap_or_else(|e| panic!("read {dir}: {e}"))
-            .map(|entry| entry.expect("a directory entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "usim"))
-            .collect();
-        found.sort();
-        all.extend(found);
-    }
-    all
+fn models() -> Vec<std::path::PathBuf> {
+    shipped::models(&["examples", "tests/fixtures/ok", "tests/fixtures/runtime", "tests/fixtures/experiments"])
 }
 
 #[test]

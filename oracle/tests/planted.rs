@@ -12,7 +12,9 @@
 //! the runtime's interrupt flag, which is process-wide: this binary holds
 //! this one test, run sequentially.
 
-use std::path::{Path, PathBuf};
+mod shipped;
+
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -20,25 +22,15 @@ use usim_compiler::ir;
 use usim_oracle::plant::Plant;
 use usim_oracle::{first_difference, lower, run, run_covered, Engine, Observed, Options};
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-
 /// Sites tried per kind of plant, spread over the models.
 const ATTEMPTS: usize = 12;
 
 fn corpus() -> Vec<(PathBuf, ir::Module)> {
     let mut all = Vec::new();
-    for dir in ["examples", "tests/fixtures/ok", "tests/fixtures/runtime"] {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(Path::new(ROOT).join(dir))
-            .unwrap_or_else(|e| panic!("read {dir}: {e}"))
-            .map(|entry| entry.expect("a directory entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "usim"))
-            .collect();
-        found.sort();
-        for path in found {
-            let source = std::fs::read_to_string(&path).expect("read a model");
-            if let Ok(module) = lower(&source) {
-                all.push((path, module));
-            }
+    for path in shipped::models(&["examples", "tests/fixtures/ok", "tests/fixtures/runtime"]) {
+        let source = std::fs::read_to_string(&path).expect("read a model");
+        if let Ok(module) = lower(&source) {
+            all.push((path, module));
         }
     }
     // And generated models, which run thousands of events each.
