@@ -21,6 +21,13 @@ pub enum Command {
         stage: EmitStage,
         model: String,
     },
+    /// Format models in place (a directory: the .usim files under it; `-`: stdin to stdout).
+    Fmt {
+        models: Vec<String>,
+        /// Change nothing: list the files that would change, and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+    },
     /// Combine the JSON reports of shards into one report.
     Merge {
         parts: Vec<String>,

@@ -9,6 +9,7 @@
 
 mod cli;
 mod experiment;
+mod format;
 mod io;
 mod merge;
 mod report;
@@ -148,6 +149,7 @@ fn execute(cli: Cli) -> u8 {
         Command::Check { model } => check(&model),
         Command::Emit { stage, model } => emit(stage, &model),
         Command::Run(args) => experiment::run(*args),
+        Command::Fmt { models, check } => format::fmt(&models, check),
         Command::Merge { parts, report, out } => merge::merge(&parts, report, out.as_deref()),
     };
     match ended {

@@ -113,6 +113,26 @@ impl Parsed {
     }
 }
 
+/// The comments of a source, in order, as the grammar reads them: `//` to
+/// the end of its line (the line end left out) and `/* */` with the
+/// comments nested in it. A comment inside a string's interpolation belongs
+/// to that string and is not listed.
+pub fn comments(source: &str) -> Vec<Span> {
+    let mut found = Vec::new();
+    let mut in_string = false;
+    for segment in scan::Scan::new(source) {
+        match segment.kind {
+            scan::Kind::Quote => in_string = true,
+            scan::Kind::EndQuote | scan::Kind::Code => in_string = false,
+            scan::Kind::LineComment | scan::Kind::BlockComment { .. } if !in_string => {
+                found.push(Span::new(segment.start, segment.end));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Parses a model. Always returns a module (the items without errors; empty
 /// after a limit) and the problems found.
 pub fn parse(source: &str) -> (Module<()>, Vec<Diagnostic>) {
