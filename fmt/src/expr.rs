@@ -34,6 +34,12 @@ pub(crate) fn list(open: &str, entries: Vec<Doc>, close: &str, spaced: bool) -> 
         .group()
 }
 
+/// `open entries close` with one entry per line, each followed by a comma.
+pub(crate) fn list_broken(open: &str, entries: Vec<Doc>, close: &str) -> Doc {
+    let inner = RcDoc::concat(entries.into_iter().map(|e| RcDoc::hardline().append(e).append(text(","))));
+    text(open).append(inner.nest(INDENT as isize)).append(RcDoc::hardline()).append(text(close))
+}
+
 pub(crate) fn type_expr(src: &str, t: &TypeExpr) -> Doc {
     match &t.kind {
         TypeExprKind::Named(name) => text(name.clone()),
@@ -79,13 +85,27 @@ pub(crate) fn expr(src: &str, e: &Expr<()>) -> Doc {
             written(src, e.span)
         }
         ExprKind::Name(n) => text(n.clone()),
+        // A table of numbers fills its lines; other elements go one per line.
+        ExprKind::ArrayLit(items) if items.len() > 1 && items.iter().all(is_atom) => {
+            let inner = RcDoc::intersperse(items.iter().map(|i| expr(src, i)), text(",").append(RcDoc::softline()));
+            text("[")
+                .append(RcDoc::line_().append(inner).append(text(",").flat_alt(RcDoc::nil())).nest(INDENT as isize))
+                .append(RcDoc::line_())
+                .append(text("]"))
+                .group()
+        }
         ExprKind::ArrayLit(items) => list("[", items.iter().map(|i| expr(src, i)).collect(), "]", false),
         ExprKind::ArrayRepeat(value, len) => {
             text("[").append(expr(src, value)).append(text("; ")).append(expr(src, len)).append(text("]"))
         }
         ExprKind::StructLit { name: n, fields } => {
-            let entries = fields.iter().map(|(f, v)| name(f).append(text(": ")).append(expr(src, v))).collect();
-            name(n).append(text(" ")).append(list("{", entries, "}", true))
+            let entries: Vec<Doc> =
+                fields.iter().map(|(f, v)| name(f).append(text(": ")).append(expr(src, v))).collect();
+            // Written with a line break after `{`, it stays broken.
+            let broken =
+                fields.first().is_some_and(|(f, _)| src[n.span.end as usize..f.span.start as usize].contains('\n'));
+            let fields = if broken { list_broken("{", entries, "}") } else { list("{", entries, "}", true) };
+            name(n).append(text(" ")).append(fields)
         }
         ExprKind::Unary(op, operand) => text(match op {
             UnOp::Neg => "-",
@@ -114,6 +134,15 @@ pub(crate) fn expr(src: &str, e: &Expr<()>) -> Doc {
         | ExprKind::At(_)
         | ExprKind::ObjectOp { .. }
         | ExprKind::Condition(_) => written(src, e.span),
+    }
+}
+
+/// A literal, a name or a negated one: what a table is made of.
+fn is_atom(e: &Expr<()>) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Name(_) => true,
+        ExprKind::Unary(UnOp::Neg, inner) => is_atom(inner),
+        _ => false,
     }
 }
 

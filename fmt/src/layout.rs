@@ -12,7 +12,7 @@ use usim_compiler::ast::*;
 use usim_compiler::span::Span;
 
 use crate::comments::Comments;
-use crate::expr::{self, list, name, text, type_expr, Doc};
+use crate::expr::{self, list, list_broken, name, text, type_expr, Doc};
 use crate::lines::{reindent, Lines};
 use crate::{INDENT, WIDTH};
 
@@ -87,8 +87,11 @@ impl<'s> Printer<'s> {
         let mut end = span.end as usize;
         loop {
             end = span.start as usize + self.src[span.start as usize..end].trim_end().len();
-            match self.all.binary_search_by_key(&(end as u32), |c| c.end) {
-                Ok(i) if self.all[i].start >= span.start => end = self.all[i].start as usize,
+            // The comment the trimmed span ends in (a `//` comment holds
+            // the blanks at the end of its line).
+            let before = self.all.partition_point(|c| (c.start as usize) < end);
+            match before.checked_sub(1).map(|i| self.all[i]) {
+                Some(c) if c.start >= span.start && c.end as usize >= end => end = c.start as usize,
                 _ => break,
             }
         }
@@ -215,7 +218,8 @@ impl<'s> Printer<'s> {
     fn directive(&self, c: Span, word: &str) -> bool {
         let text = &self.src[c.range()];
         let line_start = self.src[..c.start as usize].rfind('\n').map_or(0, |k| k + 1);
-        text.strip_prefix("//").is_some_and(|t| t.trim() == word)
+        // `// fmt: off`, or `// fmt: off (why)`.
+        text.strip_prefix("//").is_some_and(|t| t.trim() == word || t.trim().starts_with(&format!("{word} ")))
             && self.src[line_start..c.start as usize].trim().is_empty()
     }
 
@@ -305,10 +309,15 @@ impl<'s> Printer<'s> {
         let src = self.src;
         let field = |(f, t): &(Ident, TypeExpr)| name(f).append(text(": ")).append(type_expr(src, t));
         let close = item.span.end - 1;
+        // Written with a line break after `{`, it stays broken.
+        let broken =
+            fields.first().is_some_and(|(f, _)| src[n.span.end as usize..f.span.start as usize].contains('\n'));
         if !self.comments.any_before(close) {
             let entries = fields.iter().map(field).collect();
-            return self.line(text("struct ").append(name(n)).append(text(" ")).append(list("{", entries, "}", true)));
+            let fields = if broken { list_broken("{", entries, "}") } else { list("{", entries, "}", true) };
+            return self.line(text("struct ").append(name(n)).append(text(" ")).append(fields));
         }
+
         // Comments may stand between fields, not inside one nor before `{`.
         let brace =
             n.span.end + (src[n.span.end as usize..].len() - src[n.span.end as usize..].trim_start().len()) as u32;

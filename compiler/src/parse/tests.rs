@@ -854,3 +854,10 @@ mod props {
         }
     }
 }
+
+#[test]
+fn comments_are_listed_as_the_grammar_reads_them() {
+    let source = "// one\nprocess main() { /* two /* nested */ */\n    print(\"{1 /* in a string */} // not one\") // three\n}\n";
+    let texts: Vec<&str> = super::comments(source).iter().map(|c| &source[c.range()]).collect();
+    assert_eq!(texts, ["// one", "/* two /* nested */ */", "// three"]);
+}
