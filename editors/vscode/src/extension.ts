@@ -9,7 +9,30 @@ import { DEFAULT_SERVER, SETTING, findServer } from "./findServer";
 
 const NAME = "usim Language Server";
 
-let client: LanguageClient | undefined;
+/**
+ * The language client, quiet while it starts: a server that cannot start
+ * (an old usimc without `lsp`, a crash) makes the library pop up three or four
+ * notifications at once; while starting they go to the output channel only,
+ * and `start` shows one message that says what to do.
+ */
+class UsimClient extends LanguageClient {
+    starting = true;
+    /** "Server process exited with code 2.", when it did. */
+    exitNote: string | undefined;
+    private noteExit: () => void = () => {};
+    /** Settles when the server process has exited. */
+    readonly exited = new Promise<void>((resolve) => (this.noteExit = resolve));
+
+    override error(message: string, data?: unknown, showNotification: boolean | "force" = true): void {
+        if (message.startsWith("Server process exited")) {
+            this.exitNote = message;
+            this.noteExit?.();
+        }
+        super.error(message, data, this.starting ? false : showNotification);
+    }
+}
+
+let client: UsimClient | undefined;
 let output: vscode.OutputChannel | undefined;
 // Starts and stops run one after the other, however fast restarts come.
 let queue: Promise<void> = Promise.resolve();
@@ -65,18 +88,24 @@ async function start(): Promise<void> {
             { scheme: "untitled", language: "usim" },
         ],
         outputChannel: output,
+        // A failed initialize is not retried: `start` reports it.
+        initializationFailedHandler: () => false,
     };
     // The id `usim` makes the client read the setting `usim.trace.server`.
-    const starting = new LanguageClient("usim", NAME, serverOptions, clientOptions);
+    const starting = new UsimClient("usim", NAME, serverOptions, clientOptions);
     client = starting;
     try {
         await starting.start();
+        starting.starting = false;
     } catch (error) {
         client = undefined;
         await stopQuietly(starting);
-        const reason = error instanceof Error ? error.message : String(error);
+        // A server that exits at once may fail the start (a write to its
+        // closed stdin) before its exit is seen; its exit code says more.
+        await Promise.race([starting.exited, new Promise((resolve) => setTimeout(resolve, 1000))]);
+        const reason = starting.exitNote ?? (error instanceof Error ? error.message : String(error));
         const message =
-            `usim: \`${found.command} lsp\` did not start: ${reason}. ` +
+            `usim: \`${found.command} lsp\` did not start: ${reason.replace(/\.\s*$/, "")}. ` +
             "Is this usimc new enough to have the `lsp` command? " +
             `The "${NAME}" output shows what it said.`;
         output?.appendLine(message);
@@ -92,7 +121,7 @@ async function stop(): Promise<void> {
     }
 }
 
-async function stopQuietly(languageClient: LanguageClient): Promise<void> {
+async function stopQuietly(languageClient: UsimClient): Promise<void> {
     try {
         if (languageClient.needsStop()) {
             await languageClient.stop();
