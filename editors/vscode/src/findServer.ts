@@ -29,7 +29,8 @@ const INSTALL_HINT =
 
 /**
  * The command to spawn for the setting `usim.server.path`: a bare name (the
- * default `usimc`) is looked up on the PATH, anything with a path separator is
+ * default `usimc`) is looked up on the PATH, then in ~/.cargo/bin; anything
+ * with a path separator is
  * a path (`~/` is the home directory; a relative one is relative to the first
  * workspace folder). The result names an existing executable file, or says
  * in a sentence for the user why there is none.
@@ -52,7 +53,18 @@ export function findServer(setting: string | undefined, lookup: Lookup): Found {
                 }
             }
         }
-        return { ok: false, message: `${cannot} \`${wanted}\` was not found on the PATH. ${INSTALL_HINT}` };
+        // Where `cargo install` puts it, for an editor started without the
+        // login shell's PATH.
+        const cargoBin = paths.join(lookup.home, ".cargo", "bin", wanted);
+        for (const candidate of withExtensions(cargoBin, platform, lookup.pathExt)) {
+            if (executable(candidate, platform) === undefined) {
+                return { ok: true, command: candidate };
+            }
+        }
+        return {
+            ok: false,
+            message: `${cannot} \`${wanted}\` was not found on the PATH or in ~/.cargo/bin. ${INSTALL_HINT}`,
+        };
     }
 
     let full = wanted;

@@ -22,6 +22,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function activate({ pathDirs = [], setting, log } = {}) {
     const env = { ...process.env, PATH: [...pathDirs, path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter) };
     delete env.USIM_SERVER_PATH;
+    env.HOME = path.join(tmp, "home"); // no ~/.cargo/bin/usimc there
     if (setting !== undefined) env.USIM_SERVER_PATH = setting;
     if (log !== undefined) env.FAKE_USIMC_LOG = log;
     const stdout = execFileSync(process.execPath, [harness, bundle], { env, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
@@ -60,7 +61,7 @@ test("no usimc on the PATH: one error that says how to install it or set usim.se
     const result = activate();
     assert.equal(result.shown.length, 1, JSON.stringify(result.shown));
     const [{ message, items }] = result.shown;
-    assert.match(message, /^usim: cannot start the language server: `usimc` was not found on the PATH\./);
+    assert.match(message, /^usim: cannot start the language server: `usimc` was not found on the PATH or in ~\/\.cargo\/bin\./);
     assert.match(message, /set `usim\.server\.path`/);
     assert.deepEqual(items, ["Open Settings", "Show Output"]);
     assert.ok(result.output.includes(message), "the message is in the output channel too");

@@ -59,13 +59,21 @@ test("the default and a bare name are looked up on the PATH, skipping files that
 
 test("a name not on the PATH is a clear error that names the setting", () => {
     for (const pathVar of [first, undefined, ""]) {
-        const found = findServer("usimc", { ...lookup, path: pathVar });
+        const found = findServer("usimc", { ...lookup, path: pathVar, home: path.join(tmp, "empty-home") });
         assert.equal(found.ok, false);
-        assert.match(found.message, /`usimc` was not found on the PATH/);
+        assert.match(found.message, /`usimc` was not found on the PATH or in ~\/\.cargo\/bin\./);
         assert.match(found.message, /`usim\.server\.path`/);
         assert.match(found.message, /cargo install --path \./);
     }
     assert.match(findServer("usimc-nightly", lookup).message, /`usimc-nightly` was not found on the PATH/);
+});
+
+test("a bare name not on the PATH is taken from ~/.cargo/bin, where cargo install puts it", () => {
+    const cargoHome = path.join(tmp, "cargo-home");
+    const installed = file("cargo-home/.cargo/bin/usimc", 0o755);
+    assert.deepEqual(findServer("usimc", { ...lookup, path: first, home: cargoHome }), { ok: true, command: installed });
+    // The PATH comes first.
+    assert.deepEqual(findServer("usimc", { ...lookup, home: cargoHome }), { ok: true, command: realUsimc });
 });
 
 test("a path is taken as it is, with ~ for the home directory and relative to the workspace folder", () => {
