@@ -9,9 +9,10 @@
 //! replaced by its body) and the model still renders well typed:
 //! [`Model::variants`] lists those smaller models, for a greedy shrinker.
 //! The approach is the one of `compiler/tests/pipeline_fuzz.rs` (structure,
-//! rendering against scope, shrinking) and `compiler/tests/interaction_fuzz.rs`
-//! (interaction primitives with in-model books), brought together and
-//! biased towards long runs.
+//! rendering against scope, shrinking) and of the former
+//! `compiler/tests/interaction_fuzz.rs` (interaction primitives with
+//! in-model books, whose checks `oracle/tests/differential.rs` now runs on
+//! these models), brought together and biased towards long runs.
 //!
 //! # The shape of a model
 //!
