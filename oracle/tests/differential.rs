@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use usim_oracle::gen::{check_audit, Model};
-use usim_oracle::{differential, lower, run, Engine, Observed, Options};
+use usim_oracle::{differential, lower, run_jit, Observed, Options};
 use usim_runtime::{RunOutcome, TieOrder, TimeWeighted, WaitSummary};
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -316,9 +316,8 @@ fn check_prefix(
 /// with a `[category]`.
 fn check_source(m: &Model, src: &str) -> Result<Passed, String> {
     let module = lower(src)?;
-    let mut whole_module = None;
     let mut checked = Checked::default();
-    let mut first = None;
+    let mut runs = Vec::new();
     for tie_order in [TieOrder::Fifo, TieOrder::Random] {
         let options = Options { seed: m.seed, tie_order, max_processes: 100_000, ..Options::default() };
         let observed = match differential(&module, &options) {
@@ -327,33 +326,31 @@ fn check_source(m: &Model, src: &str) -> Result<Passed, String> {
             Ok(Ok(observed)) => observed,
         };
         let audited = check_run(m, &observed, m.horizon, &format!("{tie_order:?}"), &mut checked)?;
-        if let Some(h) = m.horizon {
-            let whole_module = whole_module.get_or_insert_with(|| {
-                let mut whole = module.clone();
-                whole.horizon = None;
-                whole
-            });
-            let what = format!("{tie_order:?}, without the horizon");
-            let whole = run(whole_module, Engine::Jit, &options).map_err(|e| format!("[back-end] ({what}) {e}"))?;
-            check_run(m, &whole, None, &what, &mut checked)?;
-            check_prefix(&observed, &whole, h, &what, &mut checked)?;
-        }
-        if first.is_none() {
-            let o = &observed.outcome;
-            let ending = match (&o.error, o.stopped, audited) {
-                (Some(e), _, _) => {
-                    let msg: String = e.message.chars().take(40).collect();
-                    format!("runtime error: {msg}")
-                }
-                (None, true, _) => "stop".to_string(),
-                (None, false, true) => format!("audited, ended by {:?}", o.ended_by),
-                (None, false, false) => format!("not audited, ended by {:?}", o.ended_by),
-            };
-            first = Some((o.events, ending));
+        runs.push((options, observed, audited));
+    }
+    if let Some(h) = m.horizon {
+        let mut whole = module;
+        whole.horizon = None;
+        let options: Vec<Options> = runs.iter().map(|(options, _, _)| options.clone()).collect();
+        let wholes = run_jit(&whole, &options).map_err(|e| format!("[back-end] (without the horizon) {e}"))?;
+        for ((options, cut, _), whole) in runs.iter().zip(&wholes) {
+            let what = format!("{:?}, without the horizon", options.tie_order);
+            check_run(m, whole, None, &what, &mut checked)?;
+            check_prefix(cut, whole, h, &what, &mut checked)?;
         }
     }
-    let (events, ending) = first.expect("two runs");
-    Ok(Passed { events, ending, checked })
+    let (_, first, audited) = &runs[0];
+    let o = &first.outcome;
+    let ending = match (&o.error, o.stopped, audited) {
+        (Some(e), _, _) => {
+            let msg: String = e.message.chars().take(40).collect();
+            format!("runtime error: {msg}")
+        }
+        (None, true, _) => "stop".to_string(),
+        (None, false, true) => format!("audited, ended by {:?}", o.ended_by),
+        (None, false, false) => format!("not audited, ended by {:?}", o.ended_by),
+    };
+    Ok(Passed { events: o.events, ending, checked })
 }
 
 /// Checks a model on a thread with a large stack under a time limit. A
