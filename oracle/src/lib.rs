@@ -119,6 +119,20 @@ pub fn run(module: &ir::Module, engine: Engine, options: &Options) -> Result<Obs
     Ok(Observed { output, outcome })
 }
 
+/// Runs `module` on the JIT once per entry of `runs`, compiling it once.
+pub fn run_jit(module: &ir::Module, runs: &[Options]) -> Result<Vec<Observed>, String> {
+    let compiled = usim_compiler::codegen::compile(module, false).map_err(|e| format!("[codegen] {}", e.0))?;
+    runs.iter()
+        .map(|options| {
+            let sink = SharedBuffer::default();
+            let outcome = usim_runtime::run(compiled.program(), config(options, &sink));
+            let output =
+                String::from_utf8(sink.bytes()).map_err(|_| "[bad-output] the output is not UTF-8".to_string())?;
+            Ok(Observed { output, outcome })
+        })
+        .collect()
+}
+
 /// Runs `module` on the interpreter, and says which blocks ran:
 /// `covered[f][b]` for block `b` of callable `f`.
 pub fn run_covered(module: &ir::Module, options: &Options) -> Result<(Observed, Vec<Vec<bool>>), String> {

@@ -9,9 +9,10 @@
 //! replaced by its body) and the model still renders well typed:
 //! [`Model::variants`] lists those smaller models, for a greedy shrinker.
 //! The approach is the one of `compiler/tests/pipeline_fuzz.rs` (structure,
-//! rendering against scope, shrinking) and `compiler/tests/interaction_fuzz.rs`
-//! (interaction primitives with in-model books), brought together and
-//! biased towards long runs.
+//! rendering against scope, shrinking) and of the former
+//! `compiler/tests/interaction_fuzz.rs` (interaction primitives with
+//! in-model books, whose checks `oracle/tests/differential.rs` now runs on
+//! these models), brought together and biased towards long runs.
 //!
 //! # The shape of a model
 //!
@@ -855,6 +856,16 @@ impl Gen<'_> {
 }
 
 impl Model {
+    /// Every worker and victim runs each round under a deadline, so the run
+    /// cannot deadlock for good: without a horizon, `stop` or a runtime
+    /// error, `main` must reach its audit. (Helpers need none: they run in
+    /// `scope`s inside a worker's or victim's round, which the deadline
+    /// ends, cancelling them; every loop is bounded, and the ticker's waits
+    /// have timeouts.) Every generated model is; a shrunk one may not be.
+    pub fn deadline_only(&self) -> bool {
+        self.workers.iter().chain(self.victims.iter().map(|(k, _)| k)).all(|k| k.deadline.is_some())
+    }
+
     /// The model of a seed.
     pub fn generate(seed: u64) -> Model {
         let mut rng = Rng::new(seed);
