@@ -16,6 +16,7 @@ use crate::ast::{
     StmtKind, StrLit, StrPart, UnOp,
 };
 use crate::diagnostic::Diagnostic;
+use crate::index::{SymbolKind, Target};
 use crate::program::{CallableDef, LocalDef, Value, UNKNOWN_LEN};
 use crate::span::Span;
 use crate::types::{ObjectKind, Type};
@@ -32,6 +33,10 @@ struct BodyChecker<'c, 'm> {
     locals: Vec<LocalDef>,
     mutable: Vec<bool>,
     scopes: Vec<HashMap<String, LocalId>>,
+    /// Where each scope of `scopes` ends in the source.
+    scope_ends: Vec<u32>,
+    /// This callable's index among the callables.
+    index: u32,
     is_process: bool,
     ret: Type,
     loop_depth: u32,
@@ -56,11 +61,14 @@ pub(super) fn check_callable(
     ret: &Type,
     is_process: bool,
 ) -> CallableDef {
+    let index = ck.program.callables.len() as u32;
     let mut bc = BodyChecker {
         ck,
         locals: Vec::new(),
         mutable: Vec::new(),
         scopes: vec![HashMap::new()],
+        scope_ends: vec![callable.body.span.end],
+        index,
         is_process,
         ret: ret.clone(),
         loop_depth: 0,
@@ -74,7 +82,7 @@ pub(super) fn check_callable(
     let mut param_ids = Vec::new();
     for ((name, _), (ident, _)) in params.iter().zip(&callable.params) {
         let ty = params.iter().find(|(n, _)| n == name).map_or(Type::Error, |(_, t)| t.clone());
-        param_ids.push(bc.declare(ident, ty, false));
+        param_ids.push(bc.declare(ident, ty, false, SymbolKind::Parameter, callable.body.span.start));
     }
     let body = bc.block(&callable.body);
     if *ret != Type::Unit && *ret != Type::Error && !always_returns(&callable.body) {
@@ -156,7 +164,9 @@ impl BodyChecker<'_, '_> {
         self.ck.show(ty)
     }
 
-    fn declare(&mut self, ident: &Ident, ty: Type, mutable: bool) -> LocalId {
+    /// Declares a local in the innermost scope; `kind` and `from` (where it
+    /// becomes visible) are for the name index.
+    fn declare(&mut self, ident: &Ident, ty: Type, mutable: bool, kind: SymbolKind, from: u32) -> LocalId {
         if let Some((global, _)) = self.ck.names.get(&ident.name) {
             if !matches!(global, GlobalName::Callable(_) | GlobalName::Struct(_)) {
                 let d = Diagnostic::warning(
@@ -175,7 +185,20 @@ impl BodyChecker<'_, '_> {
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(ident.name.clone(), id);
         }
+        let end = self.scope_ends.last().copied().unwrap_or(from);
+        self.ck.note_local(self.index, id.0, kind, Span { start: from, end });
         id
+    }
+
+    /// Opens a scope that ends at `end` in the source.
+    fn open_scope(&mut self, end: u32) {
+        self.scopes.push(HashMap::new());
+        self.scope_ends.push(end);
+    }
+
+    fn close_scope(&mut self) {
+        self.scopes.pop();
+        self.scope_ends.pop();
     }
 
     /// Adds a local's values to the frame; reports, once, the local that
@@ -210,9 +233,9 @@ impl BodyChecker<'_, '_> {
     }
 
     fn block(&mut self, block: &Block<()>) -> Block<Type> {
-        self.scopes.push(HashMap::new());
+        self.open_scope(block.span.end);
         let stmts = block.stmts.iter().map(|s| self.stmt(s)).collect();
-        self.scopes.pop();
+        self.close_scope();
         Block { stmts, span: block.span }
     }
 
