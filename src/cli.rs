@@ -21,6 +21,8 @@ pub enum Command {
         stage: EmitStage,
         model: String,
     },
+    /// Serve the Language Server Protocol over stdin and stdout, for editors (docs/editors.md).
+    Lsp,
     /// Combine the JSON reports of shards into one report.
     Merge {
         parts: Vec<String>,
