@@ -356,6 +356,31 @@ fn exit_without_shutdown_is_exit_code_1() {
     assert_eq!(status.code(), Some(1));
 }
 
+/// What the server publishes is what `usimc check` reports: `analyze`
+/// gives `check_source`'s diagnostics for every model in the repository,
+/// the fixtures (errors among them) and the examples.
+#[test]
+fn analyze_reports_what_check_source_reports() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut seen = 0;
+    for dir in ["tests/fixtures/ok", "tests/fixtures/err", "tests/fixtures/runtime", "examples"] {
+        let mut paths: Vec<_> =
+            std::fs::read_dir(format!("{root}/{dir}")).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "usim")) {
+            let Ok(source) = std::fs::read_to_string(&path) else { continue };
+            let checked = match usim_compiler::check_source(&source, &[]) {
+                Ok((_, warnings)) => warnings,
+                Err(usim_compiler::Failure::Diagnostics(diagnostics)) => diagnostics,
+                Err(other) => panic!("{}: {other:?}", path.display()),
+            };
+            assert_eq!(usim_compiler::analyze(&source).diagnostics, checked, "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 300, "only {seen} models");
+}
+
 /// Neovim, headless, starts `usimc lsp` for a buffer of `BROKEN` and writes
 /// the diagnostics it got (tests/nvim/lsp_client.lua). Its columns are byte
 /// columns: Neovim converts the server's UTF-16 characters itself, so the

@@ -56,7 +56,9 @@ pub struct Options {
 
 /// Serves one client over stdin and stdout until it sends `exit`. `Ok` after
 /// `shutdown` then `exit`; an error for a broken connection or an `exit`
-/// without `shutdown`.
+/// without `shutdown`. The compiler runs on the calling thread, whose stack
+/// must be as large as `usimc` gives its compiler (deeply nested models make
+/// the checker recurse deeply).
 pub fn run_stdio() -> Result<(), String> {
     let options = Options { plant_panic: std::env::var(PLANTED_PANIC_ENV).is_ok_and(|v| v == "1") };
     let (connection, io_threads) = Connection::stdio();
