@@ -469,7 +469,8 @@ impl BodyChecker<'_, '_> {
                 error_expr(span)
             }
             None => {
-                let mut candidates: Vec<&str> = self.scopes.iter().flat_map(|s| s.keys().map(String::as_str)).collect();
+                let mut candidates: Vec<&str> =
+                    self.scopes.iter().flat_map(|(s, _)| s.keys().map(String::as_str)).collect();
                 candidates.extend(
                     self.ck
                         .names

@@ -32,9 +32,9 @@ struct BodyChecker<'c, 'm> {
     ck: &'c mut Checker<'m>,
     locals: Vec<LocalDef>,
     mutable: Vec<bool>,
-    scopes: Vec<HashMap<String, LocalId>>,
-    /// Where each scope of `scopes` ends in the source.
-    scope_ends: Vec<u32>,
+    /// The open scopes, innermost last: their locals, and where each ends
+    /// in the source (for the name index).
+    scopes: Vec<(HashMap<String, LocalId>, u32)>,
     /// This callable's index among the callables.
     index: u32,
     is_process: bool,
@@ -66,8 +66,7 @@ pub(super) fn check_callable(
         ck,
         locals: Vec::new(),
         mutable: Vec::new(),
-        scopes: vec![HashMap::new()],
-        scope_ends: vec![callable.body.span.end],
+        scopes: vec![(HashMap::new(), callable.body.span.end)],
         index,
         is_process,
         ret: ret.clone(),
@@ -182,23 +181,22 @@ impl BodyChecker<'_, '_> {
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(LocalDef { name: ident.name.clone(), ty, span: ident.span });
         self.mutable.push(mutable);
-        if let Some(scope) = self.scopes.last_mut() {
+        let mut end = from;
+        if let Some((scope, scope_end)) = self.scopes.last_mut() {
             scope.insert(ident.name.clone(), id);
+            end = *scope_end;
         }
-        let end = self.scope_ends.last().copied().unwrap_or(from);
         self.ck.note_local(self.index, id.0, kind, Span { start: from, end });
         id
     }
 
     /// Opens a scope that ends at `end` in the source.
     fn open_scope(&mut self, end: u32) {
-        self.scopes.push(HashMap::new());
-        self.scope_ends.push(end);
+        self.scopes.push((HashMap::new(), end));
     }
 
     fn close_scope(&mut self) {
         self.scopes.pop();
-        self.scope_ends.pop();
     }
 
     /// Adds a local's values to the frame; reports, once, the local that
@@ -229,7 +227,7 @@ impl BodyChecker<'_, '_> {
     }
 
     fn lookup_local(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.iter().rev().find_map(|(s, _)| s.get(name).copied())
     }
 
     fn block(&mut self, block: &Block<()>) -> Block<Type> {
