@@ -28,6 +28,8 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Serve the Language Server Protocol over stdin and stdout, for editors (docs/editors.md).
+    Lsp,
     /// Combine the JSON reports of shards into one report.
     Merge {
         parts: Vec<String>,

@@ -41,13 +41,16 @@ fn main() -> ExitCode {
     };
     // Ctrl-C asks the runs to stop where they are, so that the error can say
     // when and where; a second Ctrl-C ends usimc at once. Without a handler
-    // (if the platform refuses one) Ctrl-C ends usimc as it would anyway.
-    let _ = ctrlc::set_handler(|| {
-        if usim_runtime::interrupt_requested() {
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
-        usim_runtime::request_interrupt();
-    });
+    // (if the platform refuses one) Ctrl-C ends usimc as it would anyway, and
+    // so it does the language server, which runs nothing.
+    if !matches!(cli.command, Command::Lsp) {
+        let _ = ctrlc::set_handler(|| {
+            if usim_runtime::interrupt_requested() {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+            usim_runtime::request_interrupt();
+        });
+    }
     // Deeply nested input makes the recursive passes of the compiler deep too;
     // a large stack keeps them clear of overflow.
     let worker = std::thread::Builder::new().stack_size(512 << 20).spawn(move || execute(cli));
@@ -151,10 +154,24 @@ fn execute(cli: Cli) -> u8 {
         Command::Run(args) => experiment::run(*args),
         Command::Fmt { models, check } => format::fmt(&models, check),
         Command::Merge { parts, report, out } => merge::merge(&parts, report, out.as_deref()),
+        Command::Lsp => lsp(),
     };
     match ended {
         Ok(code) | Err(Stop::Code(code)) => code,
         Err(Stop::Write(e)) => e.report(),
+    }
+}
+
+/// `usimc lsp`: the language server (crate `usim-lsp`) on stdin and stdout,
+/// on this thread's large stack; 0 after `shutdown` and `exit`, 1 when the
+/// connection broke or the client sent `exit` without `shutdown`.
+fn lsp() -> Result<u8, Stop> {
+    match usim_lsp::run_stdio() {
+        Ok(()) => Ok(EXIT_OK),
+        Err(message) => {
+            say(&message)?;
+            Ok(EXIT_COMPILE)
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod ast_print;
 pub mod check;
 pub mod codegen;
 pub mod diagnostic;
+pub mod index;
 pub mod ir;
 pub mod lower;
 pub mod parse;
@@ -111,16 +112,12 @@ pub fn source_from_bytes(bytes: Vec<u8>, size: Option<u64>) -> Result<String, Bo
 /// Parses and checks a model; `overrides` are `--set NAME=VALUE` pairs.
 pub fn check_source(source: &str, overrides: &[(String, String)]) -> Result<(program::Program, Warnings), Failure> {
     let parsed = parse::parse_model(source);
-    let mut diagnostics = parsed.diagnostics.clone();
     if !parsed.checkable {
-        return Err(Failure::Diagnostics(diagnostics));
+        return Err(Failure::Diagnostics(parsed.diagnostics));
     }
-    // After syntax errors, the items that parsed are still checked; what only
-    // follows from the items left out is not reported.
-    let syntax_failed = diagnostics.iter().any(Diagnostic::is_error);
-    let checked = check::check(&parsed.module, overrides);
-    diagnostics.extend(checked.diagnostics.into_iter().filter(|d| !parsed.explains(source, d)));
-    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    let syntax_failed = parsed.diagnostics.iter().any(Diagnostic::is_error);
+    let mut checked = check::check(&parsed.module, overrides);
+    let diagnostics = all_diagnostics(source, &parsed, std::mem::take(&mut checked.diagnostics));
     if syntax_failed || diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Diagnostics(diagnostics));
     }
@@ -131,6 +128,44 @@ pub fn check_source(source: &str, overrides: &[(String, String)]) -> Result<(pro
         Some(p) => Ok((p, diagnostics)),
         None => Err(Failure::Internal("the checker found no error but produced no program".into())),
     }
+}
+
+/// The parser's diagnostics and the checker's, in source order. After syntax
+/// errors the items that parsed are still checked; what only follows from the
+/// items left out is not reported.
+fn all_diagnostics(source: &str, parsed: &parse::Parsed, checked: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut diagnostics = parsed.diagnostics.clone();
+    diagnostics.extend(checked.into_iter().filter(|d| !parsed.explains(source, d)));
+    diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+    diagnostics
+}
+
+/// What an editor shows of a model: what [`check_source`] reports without
+/// overrides (errors and warnings, syntax errors included), the parsed tree
+/// and the name index.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Exactly the diagnostics `check_source(source, &[])` reports.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The items that parsed (an item with a syntax error is left out).
+    pub module: ast::Module<()>,
+    pub index: index::NameIndex,
+    /// Whether the parser found an error (so items may be missing from the tree).
+    pub syntax_errors: bool,
+}
+
+/// Parses and checks a model for an editor, keeping what `check_source`
+/// drops: the tree and the names, even when the model has errors.
+pub fn analyze(source: &str) -> Analysis {
+    let parsed = parse::parse_model(source);
+    let syntax_errors = parsed.diagnostics.iter().any(Diagnostic::is_error);
+    if !parsed.checkable {
+        let (diagnostics, module) = (parsed.diagnostics, parsed.module);
+        return Analysis { diagnostics, module, index: Default::default(), syntax_errors };
+    }
+    let (checked, index) = check::check_indexed(&parsed.module, &[]);
+    let diagnostics = all_diagnostics(source, &parsed, checked.diagnostics);
+    Analysis { diagnostics, module: parsed.module, index, syntax_errors }
 }
 
 /// The text of `usimc emit ast`.

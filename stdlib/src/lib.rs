@@ -51,7 +51,7 @@ pub mod math;
 pub mod random;
 mod table;
 
-pub use table::{builtins, lookup, Builtin, Impl, InlineOp, Signature, Ty};
+pub use table::{builtins, lookup, time_forms, Builtin, Impl, InlineOp, Signature, TimeForm, Ty};
 
 /// Every `extern "C"` function of this crate, for registration with the JIT
 /// and for the signatures calls to them are compiled against. It includes

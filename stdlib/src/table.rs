@@ -100,6 +100,35 @@ pub fn lookup(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|builtin| builtin.name == name)
 }
 
+/// A time built-in the checker reads itself, outside the table of
+/// [`builtins`] (it takes no value and gives none: it is awaited), with its
+/// signature as a modeller writes it and one line for modellers.
+#[derive(Debug)]
+pub struct TimeForm {
+    pub name: &'static str,
+    pub signature: &'static str,
+    pub doc: &'static str,
+}
+
+/// The time built-ins `delay` and `at`: with [`builtins`], every function a
+/// model can call without defining it.
+pub fn time_forms() -> &'static [TimeForm] {
+    TIME_FORMS
+}
+
+static TIME_FORMS: &[TimeForm] = &[
+    TimeForm {
+        name: "delay",
+        signature: "await delay(d: float)",
+        doc: "delay(d): resumes the process d time units later (only as `await delay(d)`; d < 0 is an error)",
+    },
+    TimeForm {
+        name: "at",
+        signature: "await at(t: float)",
+        doc: "at(t): resumes the process at exactly time t (only as `await at(t)`; t < now is an error)",
+    },
+];
+
 use InlineOp::*;
 use Ty::{Bool as B, Float as F, Int as I};
 
@@ -310,5 +339,17 @@ mod tests {
             }
             assert!(builtin.doc.starts_with(builtin.name), "{}", builtin.name);
         }
+    }
+
+    #[test]
+    fn every_callable_builtin_has_one_line_of_doc() {
+        let docs = builtins().iter().map(|b| (b.name, b.doc)).chain(time_forms().iter().map(|f| (f.name, f.doc)));
+        for (name, doc) in docs {
+            assert!(doc.starts_with(&format!("{name}(")), "{name}: {doc}");
+            assert!(!doc.contains('\n') && doc.len() < 120, "{name}: {doc}");
+        }
+        let forms: Vec<&str> = time_forms().iter().map(|f| f.name).collect();
+        assert_eq!(forms, ["delay", "at"]);
+        assert!(forms.iter().all(|f| lookup(f).is_none()));
     }
 }

@@ -4,6 +4,7 @@
 
 mod body;
 pub mod consteval;
+mod names;
 mod python;
 mod shown;
 
@@ -11,6 +12,7 @@ use std::collections::HashMap;
 
 use crate::ast::{Callable, Expr, ExprKind, ItemKind, Module, ObjOption, TypeExpr, TypeExprKind};
 use crate::diagnostic::Diagnostic;
+use crate::index::{NameIndex, Reference, SymbolKind, Target};
 use crate::program::{CallableDef, GlobalDef, ObjectDef, ParamDef, Program, RootCall, StructDef, Value, UNKNOWN_LEN};
 use crate::span::Span;
 use crate::types::{ObjectKind, StructId, Type, TypeDisplay};
@@ -74,10 +76,43 @@ struct Checker<'m> {
     /// Per callable, whether it is a `fn` whose call may end the run (it, or
     /// a `fn` it calls, has a `stop` or `fail`).
     ends_run: Vec<bool>,
+    /// What the name index is made of, when one was asked for.
+    index: Option<IndexNotes>,
+}
+
+/// The uses of names and the locals met so far, for the name index.
+#[derive(Default)]
+struct IndexNotes {
+    references: Vec<Reference>,
+    /// Per local declared: its callable, its id, its kind and where it is visible.
+    locals: Vec<(u32, u32, SymbolKind, Span)>,
+}
+
+impl GlobalName {
+    fn target(self) -> Target {
+        match self {
+            GlobalName::Param(i) => Target::Param(i),
+            GlobalName::Const(i) => Target::Const(i),
+            GlobalName::Var(i) => Target::Var(i),
+            GlobalName::Struct(i) => Target::Struct(i),
+            GlobalName::Object(i) => Target::Object(i),
+            GlobalName::Callable(i) => Target::Callable(i),
+        }
+    }
 }
 
 /// Checks a parsed module. `overrides` are the `--set` pairs, applied to params.
 pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
+    check_with(module, overrides, false).0
+}
+
+/// Checks a parsed module as [`check`] does, and makes its name index.
+pub fn check_indexed(module: &Module<()>, overrides: &[(String, String)]) -> (Checked, NameIndex) {
+    let (checked, index) = check_with(module, overrides, true);
+    (checked, index.unwrap_or_default())
+}
+
+fn check_with(module: &Module<()>, overrides: &[(String, String)], index: bool) -> (Checked, Option<NameIndex>) {
     let mut checker = Checker {
         module,
         diagnostics: Vec::new(),
@@ -89,6 +124,7 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
         global_values: 0,
         in_body: false,
         ends_run: Vec::new(),
+        index: index.then(IndexNotes::default),
     };
     checker.collect_names();
     checker.resolve_structs();
@@ -98,13 +134,15 @@ pub fn check(module: &Module<()>, overrides: &[(String, String)]) -> Checked {
     checker.signatures();
     checker.run_item();
     checker.bodies();
+    let index = checker.index.take().map(|notes| checker.name_index(notes));
     let has_errors = checker.diagnostics.iter().any(Diagnostic::is_error);
     checker.diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
-    Checked {
+    let checked = Checked {
         program: (!has_errors && override_error.is_none()).then_some(checker.program),
         diagnostics: checker.diagnostics,
         override_error,
-    }
+    };
+    (checked, index)
 }
 
 /// Names longer than this many characters get no suggestion.
@@ -489,7 +527,11 @@ impl<'m> Checker<'m> {
                 "bool" => Type::Bool,
                 "proc" => Type::Proc(Box::new(Type::Unit)),
                 _ => match self.names.get(name) {
-                    Some((GlobalName::Struct(id), _)) => Type::Struct(StructId(*id)),
+                    Some((GlobalName::Struct(id), _)) => {
+                        let id = *id;
+                        self.note(ty.span, Target::Struct(id));
+                        Type::Struct(StructId(id))
+                    }
                     _ => {
                         let mut candidates: Vec<&str> = vec!["int", "float", "bool"];
                         candidates.extend(self.struct_decls.iter().map(|(n, _)| n.as_str()));
@@ -507,6 +549,7 @@ impl<'m> Checker<'m> {
             },
             TypeExprKind::Array(elem, len) => {
                 let elem = self.resolve_type(elem);
+                self.note_const_expr(len);
                 match consteval::array_len(len, self, "an array") {
                     Ok(n) if (self.program.width(&elem) as u64).saturating_mul(n) > consteval::MAX_ARRAY_LEN as u64 => {
                         self.error(

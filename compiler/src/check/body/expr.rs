@@ -35,6 +35,8 @@ impl BodyChecker<'_, '_> {
             ExprKind::Call { callee, args }
                 if matches!(callee.name.as_str(), "delay" | "at") && self.is_time_builtin(&callee.name) =>
             {
+                let builtin = if callee.name == "delay" { "delay" } else { "at" };
+                self.ck.note(callee.span, Target::Builtin(builtin));
                 if args.len() != 1 {
                     self.error(arity_error(&callee.name, 1, args.len(), e.span));
                     return error_expr(e.span);
@@ -240,6 +242,7 @@ impl BodyChecker<'_, '_> {
                 match &inner.ty {
                     Type::Struct(id) => {
                         let id = *id;
+                        self.ck.note_field(id, &field.name, field.span);
                         match self.ck.program.field(id, &field.name) {
                             Some((_, ty)) => typed(ExprKind::Field(Box::new(inner), field.clone()), span, ty),
                             None => {
@@ -351,6 +354,7 @@ impl BodyChecker<'_, '_> {
             }
             ExprKind::ArrayRepeat(item, len) => {
                 let item = self.expr(item);
+                self.ck.note_const_expr(len);
                 let n = match crate::check::consteval::array_len(len, self.ck, "an array") {
                     Ok(n) => n,
                     Err(d) => {
@@ -390,10 +394,15 @@ impl BodyChecker<'_, '_> {
     /// A name's meaning; a family of objects is one only when `indexed`.
     fn name_or_family(&mut self, name: &str, span: Span, indexed: bool) -> TExpr {
         if let Some(id) = self.lookup_local(name) {
+            self.ck.note(span, Target::Local { callable: self.index, local: id.0 });
             let ty = self.locals[id.0 as usize].ty.clone();
             return typed(ExprKind::Local(id), span, ty);
         }
-        match self.ck.names.get(name).map(|(g, _)| *g) {
+        let global = self.ck.names.get(name).map(|(g, _)| *g);
+        if let Some(g) = global {
+            self.ck.note(span, g.target());
+        }
+        match global {
             Some(GlobalName::Var(i)) => {
                 let ty = self.ck.program.globals[i as usize].ty.clone();
                 typed(ExprKind::Global(i), span, ty)
@@ -460,7 +469,8 @@ impl BodyChecker<'_, '_> {
                 error_expr(span)
             }
             None => {
-                let mut candidates: Vec<&str> = self.scopes.iter().flat_map(|s| s.keys().map(String::as_str)).collect();
+                let mut candidates: Vec<&str> =
+                    self.scopes.iter().flat_map(|(s, _)| s.keys().map(String::as_str)).collect();
                 candidates.extend(
                     self.ck
                         .names
@@ -483,6 +493,7 @@ impl BodyChecker<'_, '_> {
         if let ExprKind::Call { callee, args } = &inner.kind {
             if let Some((GlobalName::Callable(i), _)) = self.ck.names.get(&callee.name) {
                 let index = *i;
+                self.ck.note(callee.span, Target::Callable(index));
                 let sig = self.ck.signatures[index as usize].clone();
                 if !sig.is_process {
                     self.error(
@@ -532,6 +543,7 @@ impl BodyChecker<'_, '_> {
     pub(super) fn call(&mut self, callee: &Ident, args: &[Expr<()>], span: Span) -> TExpr {
         if let Some((GlobalName::Callable(i), _)) = self.ck.names.get(&callee.name) {
             let index = *i;
+            self.ck.note(callee.span, Target::Callable(index));
             let sig = self.ck.signatures[index as usize].clone();
             if sig.is_process {
                 self.error(
@@ -555,7 +567,8 @@ impl BodyChecker<'_, '_> {
             return error_expr(span);
         }
         let Some(builtin) = stdlib::lookup(&callee.name) else {
-            if let Some((GlobalName::Object(_), _)) = self.ck.names.get(&callee.name) {
+            if let Some(&(GlobalName::Object(i), _)) = self.ck.names.get(&callee.name) {
+                self.ck.note(callee.span, Target::Object(i));
                 self.error(
                     Diagnostic::error("E0222", format!("`{}` is a shared object, not a function", callee.name), span)
                         .with_note("borrow from a resource with `with tank(amount) { }`"),
@@ -580,6 +593,7 @@ impl BodyChecker<'_, '_> {
             self.error(d);
             return error_expr(span);
         };
+        self.ck.note(callee.span, Target::Builtin(builtin.name));
         let written = args;
         let args: Vec<TExpr> = args.iter().map(|a| self.expr(a)).collect();
         if args.iter().any(|a| a.ty == Type::Error) {
@@ -760,9 +774,11 @@ impl BodyChecker<'_, '_> {
             }
             return error_expr(span);
         };
+        self.ck.note(name.span, Target::Struct(id));
         let def_fields = self.ck.program.structs[id as usize].fields.clone();
         let mut out: Vec<(Ident, TExpr)> = Vec::new();
         for (field, e) in fields {
+            self.ck.note_field(crate::types::StructId(id), &field.name, field.span);
             let Some((_, ty)) = def_fields.iter().find(|(n, _)| *n == field.name) else {
                 let mut d = Diagnostic::error(
                     "E0108",

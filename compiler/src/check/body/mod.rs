@@ -16,6 +16,7 @@ use crate::ast::{
     StmtKind, StrLit, StrPart, UnOp,
 };
 use crate::diagnostic::Diagnostic;
+use crate::index::{SymbolKind, Target};
 use crate::program::{CallableDef, LocalDef, Value, UNKNOWN_LEN};
 use crate::span::Span;
 use crate::types::{ObjectKind, Type};
@@ -31,7 +32,11 @@ struct BodyChecker<'c, 'm> {
     ck: &'c mut Checker<'m>,
     locals: Vec<LocalDef>,
     mutable: Vec<bool>,
-    scopes: Vec<HashMap<String, LocalId>>,
+    /// The open scopes, innermost last: their locals, and where each ends
+    /// in the source (for the name index).
+    scopes: Vec<(HashMap<String, LocalId>, u32)>,
+    /// This callable's index among the callables.
+    index: u32,
     is_process: bool,
     ret: Type,
     loop_depth: u32,
@@ -56,11 +61,13 @@ pub(super) fn check_callable(
     ret: &Type,
     is_process: bool,
 ) -> CallableDef {
+    let index = ck.program.callables.len() as u32;
     let mut bc = BodyChecker {
         ck,
         locals: Vec::new(),
         mutable: Vec::new(),
-        scopes: vec![HashMap::new()],
+        scopes: vec![(HashMap::new(), callable.body.span.end)],
+        index,
         is_process,
         ret: ret.clone(),
         loop_depth: 0,
@@ -74,7 +81,7 @@ pub(super) fn check_callable(
     let mut param_ids = Vec::new();
     for ((name, _), (ident, _)) in params.iter().zip(&callable.params) {
         let ty = params.iter().find(|(n, _)| n == name).map_or(Type::Error, |(_, t)| t.clone());
-        param_ids.push(bc.declare(ident, ty, false));
+        param_ids.push(bc.declare(ident, ty, false, SymbolKind::Parameter, callable.body.span.start));
     }
     let body = bc.block(&callable.body);
     if *ret != Type::Unit && *ret != Type::Error && !always_returns(&callable.body) {
@@ -156,7 +163,9 @@ impl BodyChecker<'_, '_> {
         self.ck.show(ty)
     }
 
-    fn declare(&mut self, ident: &Ident, ty: Type, mutable: bool) -> LocalId {
+    /// Declares a local in the innermost scope; `kind` and `from` (where it
+    /// becomes visible) are for the name index.
+    fn declare(&mut self, ident: &Ident, ty: Type, mutable: bool, kind: SymbolKind, from: u32) -> LocalId {
         if let Some((global, _)) = self.ck.names.get(&ident.name) {
             if !matches!(global, GlobalName::Callable(_) | GlobalName::Struct(_)) {
                 let d = Diagnostic::warning(
@@ -172,10 +181,22 @@ impl BodyChecker<'_, '_> {
         let id = LocalId(self.locals.len() as u32);
         self.locals.push(LocalDef { name: ident.name.clone(), ty, span: ident.span });
         self.mutable.push(mutable);
-        if let Some(scope) = self.scopes.last_mut() {
+        let mut end = from;
+        if let Some((scope, scope_end)) = self.scopes.last_mut() {
             scope.insert(ident.name.clone(), id);
+            end = *scope_end;
         }
+        self.ck.note_local(self.index, id.0, kind, Span { start: from, end });
         id
+    }
+
+    /// Opens a scope that ends at `end` in the source.
+    fn open_scope(&mut self, end: u32) {
+        self.scopes.push((HashMap::new(), end));
+    }
+
+    fn close_scope(&mut self) {
+        self.scopes.pop();
     }
 
     /// Adds a local's values to the frame; reports, once, the local that
@@ -206,13 +227,13 @@ impl BodyChecker<'_, '_> {
     }
 
     fn lookup_local(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.iter().rev().find_map(|(s, _)| s.get(name).copied())
     }
 
     fn block(&mut self, block: &Block<()>) -> Block<Type> {
-        self.scopes.push(HashMap::new());
+        self.open_scope(block.span.end);
         let stmts = block.stmts.iter().map(|s| self.stmt(s)).collect();
-        self.scopes.pop();
+        self.close_scope();
         Block { stmts, span: block.span }
     }
 

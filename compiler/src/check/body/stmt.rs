@@ -1,7 +1,5 @@
 //! Checking statements.
 
-use std::collections::HashMap;
-
 use super::*;
 
 impl BodyChecker<'_, '_> {
@@ -24,7 +22,7 @@ impl BodyChecker<'_, '_> {
                     self.error(d);
                     value.ty = Type::Error;
                 }
-                let local = self.declare(name, value.ty.clone(), true);
+                let local = self.declare(name, value.ty.clone(), true, SymbolKind::Let, span.end);
                 StmtKind::Let { name: name.clone(), ty: ty.clone(), value, local: Some(local) }
             }
             StmtKind::Assign { target, op, value } => {
@@ -88,10 +86,10 @@ impl BodyChecker<'_, '_> {
                         (ForIter::Each(e), elem)
                     }
                 };
-                self.scopes.push(HashMap::new());
-                let local = self.declare(name, elem, false);
+                self.open_scope(span.end);
+                let local = self.declare(name, elem, false, SymbolKind::For, body.span.start);
                 let body = self.loop_block(body);
-                self.scopes.pop();
+                self.close_scope();
                 StmtKind::For { name: name.clone(), iter, body, local: Some(local) }
             }
             StmtKind::Loop { body } => {
@@ -292,7 +290,7 @@ impl BodyChecker<'_, '_> {
     }
 
     pub(super) fn select_arm(&mut self, arm: &SelectArm<()>) -> SelectArm<Type> {
-        self.scopes.push(HashMap::new());
+        self.open_scope(arm.span.end);
         let head = match &arm.head {
             SelectHead::With { target, amount, priority } => {
                 let (target, amount, priority) = self.with_head(target, amount, priority);
@@ -312,13 +310,13 @@ impl BodyChecker<'_, '_> {
                     .with_note("write the arm as `await ... => { ... }`");
                     self.error(d);
                 }
-                let local = self.declare(name, value.ty.clone(), false);
+                let local = self.declare(name, value.ty.clone(), false, SymbolKind::Let, arm.body.span.start);
                 SelectHead::Let { name: name.clone(), value, local: Some(local) }
             }
             SelectHead::Await(e) => SelectHead::Await(self.awaitable(e)),
         };
         let body = self.block(&arm.body);
-        self.scopes.pop();
+        self.close_scope();
         SelectArm { head, body, span: arm.span }
     }
 
