@@ -233,3 +233,24 @@ def test_repr_and_html(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "<th>ci95</th>" in page and page.count("<tr>") == 1 + 2 * 22
     assert r.tallies._repr_html_().count("<tr>") == 1 + 2 * 9
     assert repr(r.tallies).startswith("<usimc.Table tallies: 18 rows x 11 columns>\nrun  LAMBDA  MU  CUSTOMERS  kind")
+
+
+def readme_example(path: Path) -> tuple[str, str]:
+    """The first python block of a README and the text block after it."""
+    text = path.read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = text.split("```python\n", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    return code, shown
+
+
+@pytest.mark.parametrize("readme", ["README.md", "python/README.md"])
+def test_the_readme_example_prints_what_it_shows(work: Path, monkeypatch: pytest.MonkeyPatch, readme: str) -> None:
+    pytest.importorskip("pandas", reason="pandas is not installable here")
+    import contextlib
+
+    monkeypatch.chdir(work)
+    code, shown = readme_example(REPO / readme)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, readme, "exec"), {})
+    assert printed.getvalue() == shown
