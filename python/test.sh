@@ -28,8 +28,8 @@ for extra in "${EXTRAS[@]}"; do
     "${pip[@]}" "$extra" || echo "test.sh: could not install $extra; the tests that need it are skipped"
 done
 
-(cd "$repo" && cargo build --quiet --bin usimc)
 (cd "$here" && "$venv/bin/maturin" build --quiet --interpreter "$venv/bin/python" --out "$wheels")
+(cd "$repo" && cargo build --quiet --bin usimc)
 "${pip[@]}" --no-deps --force-reinstall "$wheels"/usimc-*.whl
 
 scratch="$(mktemp -d)"

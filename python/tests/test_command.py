@@ -67,3 +67,24 @@ def test_the_report_file_and_stdin(usimc_bin: str, usimc_command: str, work: Pat
     assert (work / "a.json").read_text() == (work / "b.json").read_text()
     source = (work / "examples" / "shop.usim").read_text()
     assert run([usimc_command, "fmt", "-"], work, stdin=source) == run([usimc_bin, "fmt", "-"], work, stdin=source)
+
+
+ENDLESS = "var ticks: int = 0\n\nprocess p() {\n    loop {\n        await delay(1.0)\n        ticks += 1\n    }\n}\n\nrun p()\n"
+
+
+def test_ctrl_c_stops_the_run_where_it_is(usimc_bin: str, usimc_command: str, work: Path) -> None:
+    import signal
+    import time
+
+    (work / "endless.usim").write_text(ENDLESS)
+    for tool in (usimc_bin, usimc_command):
+        process = subprocess.Popen(
+            [tool, "run", "endless.usim"], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, (tool, stderr)
+        # Where it stops is the moment's: in the loop, or between two events.
+        assert stderr.startswith("error[R0001]: interrupted (Ctrl-C)\n"), (tool, stderr)
+        assert "= at simulated time " in stderr, (tool, stderr)

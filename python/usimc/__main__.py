@@ -4,6 +4,7 @@ behaves as the ``usimc`` binary: the same output on stdout and stderr, the
 same exit codes."""
 
 import os
+import signal
 import sys
 from typing import List, Optional
 
@@ -17,7 +18,18 @@ def main(argv: Optional[List[str]] = None) -> None:
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
             stream.flush()
-    code = _usimc.main([b"usimc", *(os.fsencode(a) for a in args)])
+    # usimc takes Ctrl-C over, as the binary does (a first one stops the
+    # runs where they are, a second ends the process); Python's handler is
+    # put back after, for a caller that goes on.
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        code = _usimc.main([b"usimc", *(os.fsencode(a) for a in args)])
+    finally:
+        if handler is not None:
+            try:
+                signal.signal(signal.SIGINT, handler)
+            except ValueError:  # not the main thread: nothing was changed for it
+                pass
     sys.exit(code)
 
 
