@@ -12,8 +12,8 @@ import pytest
 
 from conftest import run
 
-BROKEN = "process p() {\n    print(\"{nope}\")\n}\nrun p()\n"
-FAILS = "process p() {\n    await delay(1)\n    fail(\"stop\")\n}\nrun p()\n"
+BROKEN = 'process p() {\n    print("{nope}")\n}\nrun p()\n'
+FAILS = 'process p() {\n    await delay(1)\n    fail("stop")\n}\nrun p()\n'
 
 COMMANDS: List[List[str]] = [
     ["run", "examples/bank.usim"],
@@ -54,7 +54,10 @@ def test_python_dash_m_runs_it_too(usimc_bin: str, work: Path) -> None:
 def test_a_closed_pipe_is_no_error(usimc_command: str, work: Path) -> None:
     done = subprocess.run(
         f"'{usimc_command}' run examples/mm1_fast.usim --trace | head -1",
-        shell=True, cwd=work, capture_output=True, text=True,
+        shell=True,
+        cwd=work,
+        capture_output=True,
+        text=True,
     )
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
@@ -69,7 +72,18 @@ def test_the_report_file_and_stdin(usimc_bin: str, usimc_command: str, work: Pat
     assert run([usimc_command, "fmt", "-"], work, stdin=source) == run([usimc_bin, "fmt", "-"], work, stdin=source)
 
 
-ENDLESS = "var ticks: int = 0\n\nprocess p() {\n    loop {\n        await delay(1.0)\n        ticks += 1\n    }\n}\n\nrun p()\n"
+ENDLESS = """\
+var ticks: int = 0
+
+process p() {
+    loop {
+        await delay(1.0)
+        ticks += 1
+    }
+}
+
+run p()
+"""
 
 
 def test_ctrl_c_stops_the_run_where_it_is(usimc_bin: str, usimc_command: str, work: Path) -> None:

@@ -57,7 +57,9 @@ run p()
 """
 
 
-def test_compile_errors_have_codes_lines_and_the_checks_text(usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_errors_have_codes_lines_and_the_checks_text(
+    usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(work)
     (work / "broken.usim").write_text(BROKEN)
     with pytest.raises(usimc.CompileError) as caught:
@@ -80,7 +82,9 @@ def test_compile_errors_have_codes_lines_and_the_checks_text(usimc_bin: str, wor
     assert again.value.rendered == e.rendered
 
 
-def test_a_file_that_is_not_utf8_is_e0001_at_its_byte(usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_that_is_not_utf8_is_e0001_at_its_byte(
+    usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(work)
     (work / "latin1.usim").write_bytes(b'process p() {\n    print("caf\xe9")\n}\nrun p()\n')
     with pytest.raises(usimc.CompileError) as caught:
@@ -90,9 +94,12 @@ def test_a_file_that_is_not_utf8_is_e0001_at_its_byte(usimc_bin: str, work: Path
     assert caught.value.rendered == run([usimc_bin, "check", "latin1.usim"], work).stderr
 
 
-def test_a_sweep_point_that_does_not_compile_is_named(usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sweep_point_that_does_not_compile_is_named(
+    usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(work)
-    source = "param N: int = 1\nlock desks(capacity: N)\n\nprocess p() {\n    with desks {\n        print(\"N={N}\")\n    }\n}\n\nrun p()\n"
+    source = "param N: int = 1\nlock desks(capacity: N)\n\nprocess p() {\n    with desks {\n"
+    source += '        print("N={N}")\n    }\n}\n\nrun p()\n'
     (work / "sized.usim").write_text(source)
     m = usimc.Model.from_file("sized.usim")
     with pytest.raises(usimc.CompileError) as caught:
@@ -104,7 +111,9 @@ def test_a_sweep_point_that_does_not_compile_is_named(usimc_bin: str, work: Path
     assert caught.value.rendered == ended.stderr
 
 
-def test_a_runtime_error_has_its_line_time_and_process(usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_runtime_error_has_its_line_time_and_process(
+    usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(work)
     (work / "fails.usim").write_text(FAILS)
     m = usimc.Model.from_file("fails.usim")
@@ -124,13 +133,18 @@ def test_a_runtime_error_in_a_sweep_names_the_run_and_keeps_the_output_before_it
     usimc_bin: str, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(work)
-    src = Path(os.environ.get("USIMC_REPO", Path(__file__).resolve().parents[2])) / "tests/fixtures/experiments/fails_at_two.usim"
+    src = (
+        Path(os.environ.get("USIMC_REPO", Path(__file__).resolve().parents[2]))
+        / "tests/fixtures/experiments/fails_at_two.usim"
+    )
     (work / "fails_at_two.usim").write_text(src.read_text())
     for jobs in (1, 3):
         with pytest.raises(usimc.RuntimeError) as caught:
             usimc.Model.from_file("fails_at_two.usim").run(set={"N": [1, 2, 3]}, reps=2, jobs=jobs)
         e = caught.value
-        ended = run([usimc_bin, "run", "fails_at_two.usim", "--set", "N=1,2,3", "--reps", "2", "--jobs", str(jobs)], work)
+        ended = run(
+            [usimc_bin, "run", "fails_at_two.usim", "--set", "N=1,2,3", "--reps", "2", "--jobs", str(jobs)], work
+        )
         assert ended.code == 3
         assert (e.run, e.combination, e.replication) == (2, 1, 0)
         assert e.run_name == "the run with N=2, replication 0"
@@ -152,7 +166,9 @@ def test_a_runtime_error_in_a_sweep_names_the_run_and_keeps_the_output_before_it
         ({"seed": -1}, "seed must be a whole number >= 0"),
     ],
 )
-def test_refused_options_raise_usage_errors(work: Path, monkeypatch: pytest.MonkeyPatch, kwargs: dict, message: str) -> None:
+def test_refused_options_raise_usage_errors(
+    work: Path, monkeypatch: pytest.MonkeyPatch, kwargs: dict, message: str
+) -> None:
     monkeypatch.chdir(work)
     m = usimc.Model.from_file("examples/mm1.usim")
     with pytest.raises(usimc.UsageError) as caught:

@@ -64,9 +64,10 @@ def test_the_mm1_mean_wait_is_the_clis(usimc_bin: str, work: Path, monkeypatch: 
     # And with one run, the single value.
     _, report = cli_report(usimc_bin, work, "examples/mm1.usim", [], "json")
     one = usimc.Model.from_file("examples/mm1.usim").run()
-    assert one.tallies.where(name="wait", statistic="mean")[0]["value"] == json.loads(report)["runs"][0]["tallies"][
-        "wait"
-    ]["mean"]
+    assert (
+        one.tallies.where(name="wait", statistic="mean")[0]["value"]
+        == json.loads(report)["runs"][0]["tallies"]["wait"]["mean"]
+    )
 
 
 def csv_cell(text: str) -> Any:
@@ -94,8 +95,16 @@ def same(a: Any, b: Any) -> bool:
 @pytest.mark.parametrize(
     "model,flags,kwargs",
     [
-        ("examples/mm1.usim", ["--set", "LAMBDA=0.5,0.9", "--set", "CUSTOMERS=200"], {"set": {"LAMBDA": [0.5, 0.9], "CUSTOMERS": 200}}),
-        ("examples/mm1.usim", ["--reps", "3", "--set", "CUSTOMERS=100,200"], {"reps": 3, "set": {"CUSTOMERS": [100, 200]}}),
+        (
+            "examples/mm1.usim",
+            ["--set", "LAMBDA=0.5,0.9", "--set", "CUSTOMERS=200"],
+            {"set": {"LAMBDA": [0.5, 0.9], "CUSTOMERS": 200}},
+        ),
+        (
+            "examples/mm1.usim",
+            ["--reps", "3", "--set", "CUSTOMERS=100,200"],
+            {"reps": 3, "set": {"CUSTOMERS": [100, 200]}},
+        ),
         ("examples/gas_station.usim", ["--reps", "2"], {"reps": 2}),
         ("examples/producer_consumer.usim", [], {}),
         ("examples/movie_tickets.usim", ["--reps", "2"], {"reps": 2}),
@@ -129,7 +138,16 @@ def test_a_sweep_with_replications_has_a_row_per_run_and_figure(monkeypatch: pyt
     per_run = 2 + 9 + 4 + 7
     assert len(r.runs) == 3 * 3 * per_run
     assert r.runs.columns == (
-        "run", "combination", "replication", "LAMBDA", "MU", "CUSTOMERS", "kind", "name", "statistic", "value",
+        "run",
+        "combination",
+        "replication",
+        "LAMBDA",
+        "MU",
+        "CUSTOMERS",
+        "kind",
+        "name",
+        "statistic",
+        "value",
     )
     assert r.swept == ["LAMBDA"]
     for c in range(3):
@@ -148,7 +166,7 @@ def test_a_sweep_with_replications_has_a_row_per_run_and_figure(monkeypatch: pyt
 
 
 def test_dataframes(monkeypatch: pytest.MonkeyPatch, work: Path) -> None:
-    pd = pytest.importorskip("pandas", reason="pandas is not installable here")
+    pytest.importorskip("pandas", reason="pandas is not installable here")
     monkeypatch.chdir(work)
     r = usimc.Model.from_file("examples/bank.usim").run(reps=4, set={"CUSTOMERS": [10, 20]})
     df = r.to_pandas(per_run=True)
@@ -183,7 +201,9 @@ def test_a_missing_dataframe_package_is_named(monkeypatch: pytest.MonkeyPatch, w
     r = usimc.Model.from_file("examples/shop.usim").run()
     for package, call in (("pandas", r.to_pandas), ("polars", r.to_polars), ("matplotlib", r.plot)):
         monkeypatch.setitem(sys.modules, package, None)
-        with pytest.raises(ImportError, match=f"needs {package}, which is not installed; install it with `pip install {package}`"):
+        with pytest.raises(
+            ImportError, match=f"needs {package}, which is not installed; install it with `pip install {package}`"
+        ):
             call()
 
 
@@ -200,7 +220,9 @@ def test_a_json_report_reads_back(usimc_bin: str, work: Path, monkeypatch: pytes
     monkeypatch.chdir(work)
     flags = ["--reps", "4", "--set", "CUSTOMERS=100,200"]
     for k in (1, 2):
-        ended = run([usimc_bin, "run", "examples/mm1.usim", *flags, "--shard", f"{k}/2", "--out", f"part-{k}.json"], work)
+        ended = run(
+            [usimc_bin, "run", "examples/mm1.usim", *flags, "--shard", f"{k}/2", "--out", f"part-{k}.json"], work
+        )
         assert ended.code == 0, ended.stderr
     merged = run([usimc_bin, "merge", "part-1.json", "part-2.json", "--report", "json", "--out", "merged.json"], work)
     assert merged.code == 0, merged.stderr

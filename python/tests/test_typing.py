@@ -29,6 +29,8 @@ def test_mypy_strict_accepts_a_typed_use(tmp_path: Path) -> None:
     for target in ([str(usage)], ["-p", "usimc"]):
         done = subprocess.run(
             [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *target],
-            cwd=tmp_path, capture_output=True, text=True,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
         )
         assert done.returncode == 0, done.stdout + done.stderr

@@ -75,9 +75,7 @@ class CompileError(Exception):
     rendered: str
     combination: Optional[str]
 
-    def __init__(
-        self, diagnostics: Sequence[Diagnostic], rendered: str, combination: Optional[str] = None
-    ) -> None:
+    def __init__(self, diagnostics: Sequence[Diagnostic], rendered: str, combination: Optional[str] = None) -> None:
         super().__init__(rendered.rstrip("\n"))
         self.diagnostics = list(diagnostics)
         self.rendered = rendered

@@ -133,7 +133,9 @@ class Table(Sequence[Dict[str, Any]]):
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        head = f"<usimc.Table{' ' + self.name if self.name else ''}: {len(self.rows)} rows x {len(self.columns)} columns>"
+        head = (
+            f"<usimc.Table{' ' + self.name if self.name else ''}: {len(self.rows)} rows x {len(self.columns)} columns>"
+        )
         return head + "\n" + self._text()
 
     def _repr_html_(self, limit: int = 40) -> str:
