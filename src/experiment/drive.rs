@@ -93,7 +93,7 @@ impl Write for StreamOut {
     }
 }
 
-fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write + Send>) -> RunConfig {
+pub(crate) fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write + Send>) -> RunConfig {
     RunConfig {
         seed: settings.seed,
         horizon: settings.horizon,
@@ -115,7 +115,7 @@ fn significant(t: f64) -> String {
 }
 
 /// Runs one run: its figures, or why it failed.
-fn run_one(compiled: &Compiled, config: RunConfig) -> Result<RunFigures, RunFailure> {
+pub(crate) fn run_one(compiled: &Compiled, config: RunConfig) -> Result<RunFigures, RunFailure> {
     let outcome = usim_runtime::run(compiled.program(), config);
     // A failed write of the output is a fault of where it goes, not of the
     // model; the model's own error, if it came first, is shown too.

@@ -36,14 +36,14 @@ fn source_hash(source: &str) -> String {
 
 /// How messages name a run: `the run with N=2, replication 1`,
 /// `replication 3`, or `the run` when it is the only one.
-struct Names<'a> {
-    settings: &'a [Setting],
-    combinations: &'a [Vec<(String, String)>],
-    grid: Grid,
+pub(crate) struct Names<'a> {
+    pub(crate) settings: &'a [Setting],
+    pub(crate) combinations: &'a [Vec<(String, String)>],
+    pub(crate) grid: Grid,
 }
 
 impl Names<'_> {
-    fn run(&self, spec: &RunSpec) -> String {
+    pub(crate) fn run(&self, spec: &RunSpec) -> String {
         let combination = plan::combination_label(self.settings, &self.combinations[spec.combination as usize]);
         match (combination.is_empty(), self.grid.replications > 1) {
             (false, true) => format!("the run with {combination}, replication {}", spec.replication),
@@ -101,7 +101,7 @@ fn compile_all(
 /// Notes on each error that the `--set` values caused, the ones the model
 /// does not have with its own param values: the line it points at is the
 /// model's, but the value that makes it wrong came from the command line.
-fn blame_overrides(model: &Model, overrides: &[(String, String)], failure: Failure) -> Failure {
+pub(crate) fn blame_overrides(model: &Model, overrides: &[(String, String)], failure: Failure) -> Failure {
     let Failure::Diagnostics(mut diagnostics) = failure else { return failure };
     if overrides.is_empty() {
         return Failure::Diagnostics(diagnostics);
@@ -296,16 +296,30 @@ fn warn_about_warmup(
     names: &Names,
     grid: Grid,
 ) -> Result<(), WriteError> {
-    let Some(warmup) = warmup else { return Ok(()) };
+    match warmup_warning(warmup, specs, figures, names, grid) {
+        Some(warning) => say(&warning),
+        None => Ok(()),
+    }
+}
+
+/// The warning that runs ended before `--warmup`, if any did.
+pub(crate) fn warmup_warning(
+    warmup: Option<f64>,
+    specs: &[RunSpec],
+    figures: &[RunFigures],
+    names: &Names,
+    grid: Grid,
+) -> Option<String> {
+    let warmup = warmup?;
     let early: Vec<(&RunSpec, &RunFigures)> = specs.iter().zip(figures).filter(|(_, f)| f.end_time < warmup).collect();
-    let Some((spec, first)) = early.first() else { return Ok(()) };
+    let (spec, first) = early.first()?;
     let more = match early.len() - 1 {
         0 => String::new(),
         1 => " (and 1 more run)".to_string(),
         n => format!(" (and {n} more runs)"),
     };
     let name = if grid.runs() > 1 { names.run(spec) } else { "the run".to_string() };
-    say(&format!(
+    Some(format!(
         "usimc: warning: {name} ended at {}, before --warmup {}: no statistics were gathered{more}",
         usim_stdlib::format::format_float(first.end_time),
         usim_stdlib::format::format_float(warmup)
