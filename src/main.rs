@@ -12,6 +12,7 @@ mod experiment;
 mod format;
 mod io;
 mod merge;
+mod plot;
 mod report;
 
 use std::fmt;
@@ -151,6 +152,7 @@ fn execute(cli: Cli) -> u8 {
         Command::Run(args) => experiment::run(*args),
         Command::Fmt { models, check } => format::fmt(&models, check),
         Command::Merge { parts, report, out } => merge::merge(&parts, report, out.as_deref()),
+        Command::Plot(args) => plot::plot(args),
     };
     match ended {
         Ok(code) | Err(Stop::Code(code)) => code,
