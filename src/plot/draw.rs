@@ -162,7 +162,8 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
         Content::Steps(lines) => lines.iter().flat_map(|l| &l.points).all(|p| p.1.fract() == 0.0),
         _ => false,
     };
-    let y_labels = if whole && y_range.1 - y_range.0 <= 12.0 { (y_range.1 - y_range.0) as usize + 2 } else { 8 };
+    let span = (y_range.1 - y_range.0) / 1.1;
+    let y_labels = if whole && span <= 12.0 { span.round() as usize + 1 } else { 8 };
     let mut chart = ChartBuilder::on(area)
         .caption(&panel.title, (FAMILY, 22))
         .margin(14)
@@ -186,11 +187,13 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
         Content::Steps(lines) => {
             for (index, line) in lines.iter().enumerate() {
                 let colour = COLOURS[index % COLOURS.len()];
-                let series =
-                    chart.draw_series(std::iter::once(PathElement::new(steps(line), colour.stroke_width(2))))?;
+                // The plot area is a little narrower than the picture.
+                let (path, spans) = steps(line, (x_range.1 - x_range.0) / f64::from(WIDTH - 100));
+                let series = chart.draw_series(std::iter::once(PathElement::new(path, colour.stroke_width(2))))?;
                 series
                     .label(line.label.clone())
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                chart.draw_series(spans.into_iter().map(|span| PathElement::new(span, colour.stroke_width(2))))?;
             }
             lines.len()
         }
@@ -245,23 +248,40 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
     Ok(())
 }
 
-/// The corners of a step-shaped line: each value held until the next time
-/// (a vertical jump there), the last one until the line's end.
-fn steps(line: &Line) -> Vec<(f64, f64)> {
+/// A step-shaped line: the corners of its path (each value held until the
+/// next time, then a vertical jump; the last value held until the line's
+/// end), and the vertical spans of the values held for no time (several
+/// changes at one time), drawn apart so the path never turns back on itself.
+/// Changes less than `resolution` (about a pixel) after the first of a
+/// group count as at one time: a pulse narrower than a pixel is a span.
+fn steps(line: &Line, resolution: f64) -> (Vec<(f64, f64)>, Vec<[(f64, f64); 2]>) {
     let points: Vec<(f64, f64)> = line.points.iter().copied().filter(|(t, v)| t.is_finite() && v.is_finite()).collect();
-    let mut out = Vec::with_capacity(points.len() * 2 + 1);
-    for (index, &(t, v)) in points.iter().enumerate() {
-        if index > 0 {
-            out.push((t, points[index - 1].1));
+    let mut path: Vec<(f64, f64)> = Vec::with_capacity(points.len() * 2 + 1);
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while at < points.len() {
+        let t = points[at].0;
+        let same = points[at..].iter().take_while(|p| p.0 - t < resolution || p.0 == t).count();
+        let values = &points[at..at + same];
+        let last = values[same - 1].1;
+        let held = path.last().map(|p| p.1);
+        match held {
+            Some(held) => path.extend([(t, held), (t, last)]),
+            None => path.push((t, last)),
         }
-        out.push((t, v));
+        let (lo, hi) = extent(values.iter().map(|p| p.1).chain(held));
+        let (from, to) = (held.unwrap_or(last).min(last), held.unwrap_or(last).max(last));
+        if lo < from || hi > to {
+            spans.push([(t, lo), (t, hi)]);
+        }
+        at += same;
     }
-    if let Some(&(t, v)) = points.last() {
+    if let Some(&(t, v)) = path.last() {
         if line.end.is_finite() && line.end > t {
-            out.push((line.end, v));
+            path.push((line.end, v));
         }
     }
-    out
+    (path, spans)
 }
 
 /// The axes' ranges of a panel's content.
@@ -302,10 +322,16 @@ mod tests {
     #[test]
     fn steps_hold_each_value_until_the_next_time_and_the_last_until_the_end() {
         let line = Line { points: vec![(0.0, 0.0), (2.0, 1.0), (2.0, 2.0), (5.0, 0.0)], end: 8.0, ..Line::default() };
-        assert_eq!(
-            steps(&line),
-            [(0.0, 0.0), (2.0, 0.0), (2.0, 1.0), (2.0, 1.0), (2.0, 2.0), (5.0, 2.0), (5.0, 0.0), (8.0, 0.0)]
-        );
+        let path = vec![(0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (5.0, 2.0), (5.0, 0.0), (8.0, 0.0)];
+        assert_eq!(steps(&line, 0.0), (path, vec![]));
+        // 1, then 0 and back to 1 at time 3: the path stays at 1, a span marks the dip.
+        let line = Line { points: vec![(0.0, 1.0), (3.0, 0.0), (3.0, 1.0)], end: 4.0, ..Line::default() };
+        let path = vec![(0.0, 1.0), (3.0, 1.0), (3.0, 1.0), (4.0, 1.0)];
+        assert_eq!(steps(&line, 0.0), (path, vec![[(3.0, 0.0), (3.0, 1.0)]]));
+        // A pulse narrower than the resolution is a span too.
+        let line = Line { points: vec![(0.0, 0.0), (3.0, 1.0), (3.01, 0.0)], end: 4.0, ..Line::default() };
+        let path = vec![(0.0, 0.0), (3.0, 0.0), (3.0, 0.0), (4.0, 0.0)];
+        assert_eq!(steps(&line, 0.1), (path, vec![[(3.0, 0.0), (3.0, 1.0)]]));
     }
 
     #[test]

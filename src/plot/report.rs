@@ -174,14 +174,11 @@ impl Report {
             Some(name) => format!("{name} {statistic}"),
         };
         let over = if self.replications > 1 {
-            format!(", mean and 95% interval over {} replications", self.replications)
+            format!(" (mean, 95% interval, {} replications)", self.replications)
         } else {
             String::new()
         };
-        let title = match name {
-            None => format!("{statistic} against {x_param}{over}"),
-            Some(name) => format!("{kind} {name}: {statistic} against {x_param}{over}"),
-        };
+        let title = format!("{statistic_label} against {x_param}{over}");
         let content = Content::Points(lines.into_iter().map(|(_, line)| line).collect());
         Ok(Picture { panels: vec![Panel { title, x_label: x_param.clone(), y_label: statistic_label, content }] })
     }
