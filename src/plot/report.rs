@@ -90,6 +90,17 @@ impl Report {
             .collect()
     }
 
+    /// The swept param that varies fastest from one run to the next: the
+    /// one of the last `--set` with several values (the report lists params
+    /// in the model's order, the runs are in the sweep's).
+    fn fastest<'a>(&self, swept: &'a [String]) -> Option<&'a String> {
+        let changes = |name: &String| {
+            let value = |run: &Map<String, Json>| run.get("params").and_then(|p| p.get(name)).cloned();
+            self.runs.windows(2).filter(|pair| value(&pair[0]) != value(&pair[1])).count()
+        };
+        swept.iter().max_by_key(|name| changes(name))
+    }
+
     /// Every figure `--figure` can name, grouped: `run: end_time, events`, `tally wait: count, mean, ...`.
     fn figure_choices(&self) -> Vec<String> {
         let run = &self.runs[0];
@@ -111,7 +122,7 @@ impl Report {
 
     /// The picture of `--figure WORDS`: its value at each combination against
     /// the swept param that varies fastest (the last swept `--set`), a line
-    /// per value of the other swept params.
+    /// per combination of the values of the other swept params.
     pub fn figure(&self, input: &Input, words: &[String]) -> Result<Picture, String> {
         let path = &input.path;
         let words: Vec<&str> = words.iter().flat_map(|w| w.split_whitespace()).collect();
@@ -142,7 +153,7 @@ impl Report {
             None => return Err(refuse_unknown(&what)),
         };
         let swept = self.swept();
-        let Some(x_param) = swept.last() else {
+        let Some(x_param) = self.fastest(&swept) else {
             return Err(format!(
                 "error: --figure draws a figure against a swept param, and every run of {path} has the same \
                  params; sweep one with usimc run --set NAME=V1,V2,... --report json"
