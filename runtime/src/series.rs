@@ -134,13 +134,23 @@ impl Runtime {
         }
     }
 
-    /// The level (`line`: false) or line (true) of `object` is `value` from now on.
+    /// The level (`line`: false) or line (true) of `object` is `value` from
+    /// now on. Without a sink, one branch; the rest is out of line.
     #[inline]
     pub(crate) fn series_object(&mut self, object: usize, line: bool, value: f64) {
+        if self.series.is_some() {
+            self.series_object_changed(object, line, value);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn series_object_changed(&mut self, object: usize, line: bool, value: f64) {
+        let now = self.header.now;
         if let Some(series) = &mut self.series {
             let id = series.objects.get(object).map_or(NO_SERIES, |ids| ids[usize::from(line)]);
             if id != NO_SERIES {
-                series.change(id, self.header.now, value);
+                series.change(id, now, value);
             }
         }
     }

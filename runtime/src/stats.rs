@@ -362,9 +362,27 @@ impl Runtime {
     /// The write barrier of statistics: `count` slots from `slot` on were
     /// stored; the vars among them change value now. Called after every
     /// store to a global, so the common case (a var already seen) stays
-    /// small; its first change is out of line.
+    /// small; its first change is out of line, and so is the whole barrier
+    /// of a run with `--series`: without it, the barrier is what it was
+    /// before series existed, behind one branch.
     #[inline]
     pub(crate) fn globals_written(&mut self, slot: usize, count: usize) {
+        if self.series.is_some() {
+            self.globals_written_to_series(slot, count);
+        } else {
+            self.globals_written_as::<false>(slot, count);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn globals_written_to_series(&mut self, slot: usize, count: usize) {
+        self.globals_written_as::<true>(slot, count);
+    }
+
+    /// The barrier; with `SERIES`, each change also goes to the series.
+    #[inline(always)]
+    fn globals_written_as<const SERIES: bool>(&mut self, slot: usize, count: usize) {
         let now = self.header.now;
         let end = slot.saturating_add(count).min(self.stats.cell_of_slot.len());
         for s in slot..end {
@@ -381,7 +399,9 @@ impl Runtime {
                 }
                 at => self.stats.levels[at as usize].set(now, value),
             }
-            self.series_var(cell, value);
+            if SERIES {
+                self.series_var(cell, value);
+            }
         }
     }
 
