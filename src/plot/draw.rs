@@ -60,6 +60,9 @@ pub struct Line {
     pub end: f64,
 }
 
+/// A point of a chart: (x, y).
+type Point = (f64, f64);
+
 /// Ten colours that tell lines apart (Tableau 10).
 const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -254,7 +257,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
 /// changes at one time), drawn apart so the path never turns back on itself.
 /// Changes less than `resolution` (about a pixel) after the first of a
 /// group count as at one time: a pulse narrower than a pixel is a span.
-fn steps(line: &Line, resolution: f64) -> (Vec<(f64, f64)>, Vec<[(f64, f64); 2]>) {
+fn steps(line: &Line, resolution: f64) -> (Vec<Point>, Vec<[Point; 2]>) {
     let points: Vec<(f64, f64)> = line.points.iter().copied().filter(|(t, v)| t.is_finite() && v.is_finite()).collect();
     let mut path: Vec<(f64, f64)> = Vec::with_capacity(points.len() * 2 + 1);
     let mut spans = Vec::new();
