@@ -245,10 +245,74 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel) 
             .label_font((FAMILY, 14))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(160, 160, 160))
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend_corner(&panel.content, x_range, y_range, lines))
             .draw()?;
     }
     Ok(())
+}
+
+/// The corner of the chart where the legend of `entries` lines hides the
+/// least of them: the one with the fewest of the lines' samples under it
+/// (the upper right among equals, then upper left, lower right, lower left).
+fn legend_corner(content: &Content, x: (f64, f64), y: (f64, f64), entries: usize) -> SeriesLabelPosition {
+    let (lines, stepped) = match content {
+        Content::Steps(lines) => (lines, true),
+        Content::Points(lines) => (lines, false),
+        Content::Bars { .. } => return SeriesLabelPosition::UpperRight,
+    };
+    // Where each line is, in the chart's fractions: its points, its
+    // intervals' ends, and 200 samples across the x axis.
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    let fraction = |(px, py): Point| ((px - x.0) / (x.1 - x.0), (py - y.0) / (y.1 - y.0));
+    for line in lines {
+        let points: Vec<Point> = line.points.iter().copied().filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+        for (index, &point) in points.iter().enumerate() {
+            samples.push(fraction(point));
+            if let Some(half) = line.intervals.get(index).filter(|h| h.is_finite()) {
+                samples.extend([fraction((point.0, point.1 - half)), fraction((point.0, point.1 + half))]);
+            }
+        }
+        for k in 0..=200 {
+            let at = x.0 + (x.1 - x.0) * f64::from(k) / 200.0;
+            let after = points.partition_point(|p| p.0 <= at);
+            let before = after.checked_sub(1).map(|i| points[i]);
+            let value = if stepped {
+                // The value held at `at`, until the line's end.
+                let end = points.last().map_or(at, |p| p.0).max(line.end);
+                before.map(|held| held.1).filter(|_| at <= end)
+            } else {
+                match (before, points.get(after)) {
+                    (Some(a), Some(b)) if b.0 > a.0 => Some(a.1 + (b.1 - a.1) * (at - a.0) / (b.0 - a.0)),
+                    _ => None,
+                }
+            };
+            if let Some(value) = value {
+                samples.push(fraction((at, value)));
+            }
+        }
+    }
+    // The legend's box: about a quarter of the width, and a line of text per entry.
+    let (width, height) = (0.28, (0.06 + 0.05 * entries as f64).min(0.9));
+    let corners = [
+        (SeriesLabelPosition::UpperRight, 1.0 - width, 1.0 - height),
+        (SeriesLabelPosition::UpperLeft, 0.0, 1.0 - height),
+        (SeriesLabelPosition::LowerRight, 1.0 - width, 0.0),
+        (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+    ];
+    let under = |(left, bottom): (f64, f64)| {
+        samples
+            .iter()
+            .filter(|(a, b)| *a >= left && *a <= left + width && *b >= bottom && *b <= bottom + height)
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperRight);
+    for (position, left, bottom) in corners {
+        let count = under((left, bottom));
+        if count < best.0 {
+            best = (count, position);
+        }
+    }
+    best.1
 }
 
 /// A step-shaped line: the corners of its path (each value held until the

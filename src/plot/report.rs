@@ -190,7 +190,14 @@ impl Report {
             String::new()
         };
         let title = format!("{statistic_label} against {x_param}{over}");
-        let content = Content::Points(lines.into_iter().map(|(_, line)| line).collect());
+        // Each line in the order of its x values (a --set may list them in any order).
+        let lines = lines.into_iter().map(|(_, mut line)| {
+            let mut pairs: Vec<((f64, f64), f64)> = line.points.into_iter().zip(line.intervals).collect();
+            pairs.sort_by(|a, b| a.0 .0.total_cmp(&b.0 .0));
+            (line.points, line.intervals) = pairs.into_iter().unzip();
+            line
+        });
+        let content = Content::Points(lines.collect());
         Ok(Picture { panels: vec![Panel { title, x_label: x_param.clone(), y_label: statistic_label, content }] })
     }
 
