@@ -52,6 +52,7 @@ fn run(compiled: &Compiled) -> RunOutcome {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     usim_runtime::run(compiled.program(), config)
 }

@@ -371,6 +371,8 @@ fn experiment(
         trace: options.trace,
         max_processes: options.max_processes,
         warmup: options.warmup.map(|t| t + 0.0),
+        // The Python API writes no series file (yet).
+        series: None,
     };
     let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let names = Names { settings, combinations, grid };
@@ -449,7 +451,7 @@ type Ran = (String, Result<RunFigures, RunFailure>);
 fn run_spec(programs: &[Option<Compiled>], spec: &RunSpec, settings: &drive::Settings) -> Ran {
     let output = SharedBuffer::default();
     let result = match programs.get(spec.combination as usize).and_then(Option::as_ref) {
-        Some(compiled) => drive::run_one(compiled, drive::config(settings, spec, Box::new(output.clone()))),
+        Some(compiled) => drive::run_one(compiled, drive::config(settings, spec, Box::new(output.clone()), false)),
         None => Err(RunFailure { error: None, output: Some(std::io::Error::other("the combination is not compiled")) }),
     };
     (output.text(), result)

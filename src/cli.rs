@@ -30,6 +30,8 @@ pub enum Command {
     },
     /// Serve the Language Server Protocol over stdin and stdout, for editors (docs/editors.md).
     Lsp,
+    /// Draw a series file or a JSON report as a picture (.svg or .png).
+    Plot(PlotArgs),
     /// Combine the JSON reports of shards into one report.
     Merge {
         parts: Vec<String>,
@@ -99,6 +101,9 @@ pub struct RunArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long)]
     pub out: Option<String>,
+    /// Write every change of every var, lock, queue and resource to this CSV file (run,time,name,value).
+    #[arg(long, value_name = "FILE.csv")]
+    pub series: Option<String>,
     /// Print a line per resumption (time, process, what woke it) among the model's output.
     #[arg(long)]
     pub trace: bool,
@@ -177,4 +182,22 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
         return Err(format!("shards are numbered from 1 to N, here from 1 to {count}"));
     }
     Ok(Shard { index, count })
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A series file (usimc run --series) or a JSON report (usimc run --report json).
+    pub input: String,
+    /// The picture to write; its extension, .svg or .png, is its format.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
+    pub out: String,
+    /// A series file: a series to draw, each in its own panel (repeat for more). A report: the tally whose histogram to draw.
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// A sweep's report: the figure to draw against the swept param, as KIND NAME STATISTIC (e.g. tally wait mean).
+    #[arg(long, num_args = 1..=3, value_name = "KIND NAME STATISTIC")]
+    pub figure: Option<Vec<String>>,
+    /// A series file: only this run (its `run` column). A report: only this entry of its `runs`.
+    #[arg(long, value_name = "N")]
+    pub run: Option<u64>,
 }

@@ -265,6 +265,8 @@ pub fn diagnostics_stream() -> Box<dyn WriteColor> {
 /// again unless the report is written into it.
 pub struct ReportFile {
     path: String,
+    /// What it holds, as messages name it: `the report`, `the picture`.
+    what: &'static str,
     file: File,
     created: bool,
     written: bool,
@@ -296,6 +298,11 @@ fn is_stdout(_: &File) -> bool {
 
 impl ReportFile {
     pub fn open(path: &str) -> Result<ReportFile, Stop> {
+        Self::open_for(path, "the report")
+    }
+
+    /// Opens the file that will hold `what` (`the report`, `the picture`).
+    pub fn open_for(path: &str, what: &'static str) -> Result<ReportFile, Stop> {
         let opened = match OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(file) => Ok((file, true)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -306,15 +313,19 @@ impl ReportFile {
         match opened {
             Ok((file, created)) => {
                 let is_stdout = is_stdout(&file);
-                Ok(ReportFile { path: path.to_string(), file, created, written: false, is_stdout })
+                Ok(ReportFile { path: path.to_string(), what, file, created, written: false, is_stdout })
             }
-            Err(e) => refuse(EXIT_USAGE, format!("usimc: cannot write the report to {path}: {e}")),
+            Err(e) => refuse(EXIT_USAGE, format!("usimc: cannot write {what} to {path}: {e}")),
         }
     }
 
-    pub fn write(mut self, text: &str) -> Result<(), WriteError> {
+    pub fn write(self, text: &str) -> Result<(), WriteError> {
+        self.write_bytes(text.as_bytes())
+    }
+
+    pub fn write_bytes(mut self, bytes: &[u8]) -> Result<(), WriteError> {
         if self.is_stdout {
-            write_stdout("the report", text.as_bytes())?;
+            write_stdout(self.what, bytes)?;
             self.written = true;
             return Ok(());
         }
@@ -323,7 +334,7 @@ impl ReportFile {
             if self.file.metadata()?.is_file() {
                 self.file.set_len(0)?;
             }
-            self.file.write_all(text.as_bytes())?;
+            self.file.write_all(bytes)?;
             self.file.flush()
         };
         match write() {
@@ -331,7 +342,7 @@ impl ReportFile {
                 self.written = true;
                 Ok(())
             }
-            Err(error) => Err(WriteError { what: "the report", to: Target::File(self.path.clone()), error }),
+            Err(error) => Err(WriteError { what: self.what, to: Target::File(self.path.clone()), error }),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod experiment;
 pub mod format;
 pub mod io;
 pub mod merge;
+pub mod plot;
 pub mod report;
 
 use std::ffi::OsString;
@@ -172,6 +173,7 @@ fn execute(cli: Cli) -> u8 {
         Command::Fmt { models, check } => format::fmt(&models, check),
         Command::Lsp => lsp(),
         Command::Merge { parts, report, out } => merge::merge(&parts, report, out.as_deref()),
+        Command::Plot(args) => plot::plot(args),
     };
     match ended {
         Ok(code) | Err(Stop::Code(code)) => code,

@@ -160,6 +160,7 @@ fn run_with(module: &usim_compiler::ir::Module, large: usize) -> String {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     let outcome = usim_runtime::run(compiled.program(), config);
     let text = String::from_utf8_lossy(&output.0.lock().expect("not poisoned")).into_owned();

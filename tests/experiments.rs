@@ -199,7 +199,14 @@ fn the_figures_of_a_deterministic_model_are_exact() {
           "p50": 2.0,
           "p95": 2.0,
           "p99": 2.0,
-          "mser5_warmup": "NaN"
+          "mser5_warmup": "NaN",
+          "histogram": {
+            "min": 2.0,
+            "max": 2.0,
+            "start": 2.0,
+            "width": 2.0,
+            "counts": [2]
+          }
         }
       },
       "vars": {
@@ -489,7 +496,7 @@ fn a_part_file_holds_what_merge_needs() {
     let dir = scratch("part_file");
     let (_, part) = run_with_report(&dir, "p.json", EXACT, &["--shard", "2/3", "--reps", "4", "--until", "4.5"]);
     let head =
-        "{\n  \"format\": \"usimc part\",\n  \"version\": 1,\n  \"model\": \"exact.usim\",\n  \"model_sha256\": \"";
+        "{\n  \"format\": \"usimc part\",\n  \"version\": 2,\n  \"model\": \"exact.usim\",\n  \"model_sha256\": \"";
     assert!(part.starts_with(head), "{part}");
     let tail = "\",
   \"seed\": 1,

@@ -6,6 +6,8 @@
 //!   (snapshot `ok_run@NAME`); both must exit 0.
 //! - `err/*.usim`: `usimc check` (snapshot `err@NAME`); must exit 1.
 //! - `runtime/*.usim`: `usimc run` (snapshot `runtime@NAME`); must exit 3.
+//! - `series/*.usim`: `usimc run --series FILE` (snapshot `series@NAME`,
+//!   with the series file); must exit 0.
 //!
 //! A first line `// run: FLAGS` passes extra flags to `usimc run`. Unless the
 //! flags name their own `--out`, the report goes to `/dev/null`.
@@ -209,6 +211,23 @@ fn check_runtime(path: &Path) -> String {
     describe(Some(path), &args, &outcome)
 }
 
+/// `series/`: `usimc run --series FILE`, which must succeed; the snapshot
+/// holds the series file after the streams.
+fn check_series(path: &Path) -> String {
+    let dir = Path::new(SCRATCH).join("series");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+    let file = dir.join(format!("{name}.csv"));
+    let _ = std::fs::remove_file(&file);
+    let mut args = run_args(path);
+    args.extend(["--series".to_string(), file.to_string_lossy().into_owned()]);
+    let outcome = usimc(&args);
+    expect_exit(&args, &outcome, 0);
+    let mut text = describe(Some(path), &args, &outcome);
+    push_stream(&mut text, "SERIES", &std::fs::read_to_string(&file).unwrap_or_default());
+    text
+}
+
 // ---------------------------------------------------------------- the tests
 
 /// Runs the snapshot tests of this file one at a time. insta's `glob!` keeps
@@ -293,6 +312,18 @@ fn runtime_fixtures() {
     fail_on_exit_problems();
 }
 
+#[test]
+fn series_fixtures() {
+    let _serial = serial();
+    fixtures_in("series");
+    settings().bind(|| {
+        insta::glob!("fixtures/series/*.usim", |path| {
+            insta::assert_snapshot!("series", check_series(path));
+        });
+    });
+    fail_on_exit_problems();
+}
+
 /// Every fixture sits in one of the folders the tests read (`experiments/`
 /// is read by tests/experiments.rs).
 #[test]
@@ -302,13 +333,13 @@ fn every_fixture_is_in_a_known_folder() {
     for entry in std::fs::read_dir(&dir).expect("tests/fixtures exists") {
         let path = entry.expect("a directory entry").path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if !(path.is_dir() && matches!(name.as_str(), "ok" | "err" | "runtime" | "experiments")) {
+        if !(path.is_dir() && matches!(name.as_str(), "ok" | "err" | "runtime" | "series" | "experiments")) {
             strays.push(relative(&path));
         }
     }
     assert!(
         strays.is_empty(),
-        "unexpected entries in tests/fixtures (use ok/, err/, runtime/ or experiments/): {strays:?}"
+        "unexpected entries in tests/fixtures (use ok/, err/, runtime/, series/ or experiments/): {strays:?}"
     );
 }
 
@@ -325,6 +356,7 @@ fn every_snapshot_has_a_fixture() {
             Some(("ok_ir" | "ok_run", file)) => Path::new(ROOT).join("tests/fixtures/ok").join(file).exists(),
             Some(("err", file)) => Path::new(ROOT).join("tests/fixtures/err").join(file).exists(),
             Some(("runtime", file)) => Path::new(ROOT).join("tests/fixtures/runtime").join(file).exists(),
+            Some(("series", file)) => Path::new(ROOT).join("tests/fixtures/series").join(file).exists(),
             Some(("generated", model)) => generated::NAMES.contains(&model),
             Some(("bench", model)) => Path::new(ROOT).join("benches/models").join(format!("{model}.usim")).exists(),
             _ => false,

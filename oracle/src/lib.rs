@@ -102,6 +102,7 @@ fn config(options: &Options, sink: &SharedBuffer) -> RunConfig {
         stream: None,
         warmup: options.warmup,
         progress: None,
+        series: None,
     }
 }
 

@@ -26,7 +26,9 @@
 //! - `host_abi`, `host`: the one declaration of each host function (symbol,
 //!   address, signature) and the `extern "C"` shims generated code calls.
 //! - `stats`, `summary`: what a run gathers at every change (tallies,
-//!   time-weighted figures, waits) and the figures it hands back.
+//!   time-weighted figures, waits) and the figures it hands back;
+//!   `histogram` the tallies' histograms; `series` every change handed to
+//!   an injected sink (`--series`).
 //! - `runtime`, `output`: the run's state, the built-ins' interface, output.
 //! - `run`: the event loop.
 //!
@@ -57,6 +59,7 @@ mod conditions;
 mod error;
 mod events;
 mod frame;
+mod histogram;
 pub mod host;
 pub mod host_abi;
 mod interrupt;
@@ -68,6 +71,7 @@ mod process;
 mod program;
 mod run;
 mod runtime;
+mod series;
 mod stats;
 mod summary;
 mod timing;
@@ -83,6 +87,7 @@ pub use error::{
     inline_error_message, RuntimeError, ERROR_CALL_DEPTH, ERROR_DIVISION_BY_ZERO, ERROR_EVERY_PERIOD,
     ERROR_EVERY_STUCK, ERROR_INTEGER_OVERFLOW, ERROR_INTERRUPTED, ERROR_REMAINDER_BY_ZERO,
 };
+pub use histogram::Histogram;
 pub use host::*;
 pub use host_abi::{AbiType, HostFn};
 pub use interrupt::{clear_interrupt, interrupt_flag_address, interrupt_requested, request_interrupt};
@@ -96,6 +101,7 @@ pub use program::{
 pub use rand_xoshiro;
 pub use run::run;
 pub use runtime::Runtime;
+pub use series::{series_layout, SeriesOf, SeriesSink};
 pub use summary::{
     EndedBy, LockSummary, QueueSummary, ResourceSummary, RunStats, TallySummary, TimeWeighted, WaitSummary,
 };

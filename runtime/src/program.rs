@@ -363,6 +363,10 @@ pub struct RunConfig {
     /// Called with the simulated time every [`RunConfig::PROGRESS_EVENTS`]
     /// events (a progress bar). It must not touch the run.
     pub progress: Option<Box<dyn FnMut(f64) + Send>>,
+    /// `--series`: receives every change of the series of
+    /// [`crate::series_layout`], from their initial values at time 0 on
+    /// (`--warmup` does not touch it). `None`: nothing is followed.
+    pub series: Option<Box<dyn crate::SeriesSink>>,
 }
 
 impl RunConfig {

@@ -69,6 +69,9 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
     let horizon = config.horizon.or(program.horizon());
     let end = match program.validate().and_then(|()| runtime.start_stats(program, config.warmup)) {
         Ok(()) => {
+            if let Some(sink) = config.series {
+                runtime.start_series(program, sink);
+            }
             runtime.start_roots(program);
             runtime.drive(horizon.unwrap_or(f64::INFINITY))
         }
@@ -78,6 +81,7 @@ pub fn run(program: &Program<'_>, config: RunConfig) -> RunOutcome {
         }
     };
     runtime.finish_output();
+    runtime.finish_series();
     let audit = runtime.audit();
     debug_assert!(audit.is_ok(), "a unit, amount or item was lost: {audit:?}");
     if let Err(message) = &audit {
@@ -418,6 +422,7 @@ mod tests {
             stream: None,
             warmup: None,
             progress: None,
+            series: None,
         }
     }
 

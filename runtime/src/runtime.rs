@@ -79,6 +79,8 @@ pub struct Runtime {
     pub(crate) cell_kinds: Vec<CellKind>,
     pub(crate) cell_initial: Vec<f64>,
     pub(crate) tally_names: Vec<String>,
+    /// `--series`: where every change goes, when a sink was given.
+    pub(crate) series: Option<Box<crate::series::Series>>,
     /// The run was stopped by [`crate::request_interrupt`].
     pub(crate) interrupted: bool,
     /// See [`crate::RunConfig::progress`].
@@ -125,6 +127,7 @@ impl Runtime {
             cell_kinds: Vec::new(),
             cell_initial: Vec::new(),
             tally_names: Vec::new(),
+            series: None,
             interrupted: false,
             progress: None,
         }

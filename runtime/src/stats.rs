@@ -3,6 +3,7 @@
 //! (integrated between changes), and waits. `--warmup` restarts all of it at
 //! its time. The figures handed back are in `summary.rs`.
 
+use crate::histogram::Histogram;
 use crate::objects::ObjectState;
 use crate::process::RegOn;
 use crate::program::{CellKind, ObjectKindSpec, Program};
@@ -46,6 +47,7 @@ impl Tally {
     pub fn summary(&mut self, name: &str, start: f64) -> TallySummary {
         let n = self.samples.len();
         let mser5_warmup = self.mser5(start);
+        let histogram = Histogram::of(&self.samples);
         let (mut mean, mut m2) = (0.0, 0.0);
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         for (i, &x) in self.samples.iter().enumerate() {
@@ -73,7 +75,19 @@ impl Tally {
         }
         let [p50, p95, p99] =
             if has_nan { [f64::NAN; 3] } else { [0.50, 0.95, 0.99].map(|p| quantile(&mut self.samples, p)) };
-        TallySummary { name: name.to_string(), count: n as u64, mean, std, min, max, p50, p95, p99, mser5_warmup }
+        TallySummary {
+            name: name.to_string(),
+            count: n as u64,
+            mean,
+            std,
+            min,
+            max,
+            p50,
+            p95,
+            p99,
+            mser5_warmup,
+            histogram,
+        }
     }
 
     /// MSER-5 (White 1997): over batch means `z` of [`BATCH`] consecutive
@@ -348,9 +362,27 @@ impl Runtime {
     /// The write barrier of statistics: `count` slots from `slot` on were
     /// stored; the vars among them change value now. Called after every
     /// store to a global, so the common case (a var already seen) stays
-    /// small; its first change is out of line.
+    /// small; its first change is out of line, and so is the whole barrier
+    /// of a run with `--series`: without it, the barrier is what it was
+    /// before series existed, behind one branch.
     #[inline]
     pub(crate) fn globals_written(&mut self, slot: usize, count: usize) {
+        if self.series.is_some() {
+            self.globals_written_to_series(slot, count);
+        } else {
+            self.globals_written_as::<false>(slot, count);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn globals_written_to_series(&mut self, slot: usize, count: usize) {
+        self.globals_written_as::<true>(slot, count);
+    }
+
+    /// The barrier; with `SERIES`, each change also goes to the series.
+    #[inline(always)]
+    fn globals_written_as<const SERIES: bool>(&mut self, slot: usize, count: usize) {
         let now = self.header.now;
         let end = slot.saturating_add(count).min(self.stats.cell_of_slot.len());
         for s in slot..end {
@@ -366,6 +398,9 @@ impl Runtime {
                     }
                 }
                 at => self.stats.levels[at as usize].set(now, value),
+            }
+            if SERIES {
+                self.series_var(cell, value);
             }
         }
     }
@@ -392,6 +427,7 @@ impl Runtime {
     pub(crate) fn level_changed(&mut self, object: usize, value: f64) {
         let now = self.header.now;
         self.stats.objects[object].level.set(now, value);
+        self.series_object(object, false, value);
     }
 
     /// A request of the running process, or one that waited since
@@ -414,7 +450,9 @@ impl Runtime {
         } else {
             stats.waiting = stats.waiting.saturating_sub(1);
         }
-        stats.queue.set(now, stats.waiting as f64);
+        let waiting = stats.waiting as f64;
+        stats.queue.set(now, waiting);
+        self.series_object(object, true, waiting);
     }
 
     /// The figures of the run, which ended at `end`.

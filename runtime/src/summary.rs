@@ -50,6 +50,8 @@ pub struct TallySummary {
     /// first sample after the truncation point, or the start of statistics
     /// when it suggests no truncation (NaN with fewer than 10 samples).
     pub mser5_warmup: f64,
+    /// The finite samples in at most 32 bins (`None` when there are none).
+    pub histogram: Option<crate::Histogram>,
 }
 
 /// A figure that holds a value over time: its value at the end, and its

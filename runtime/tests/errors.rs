@@ -238,6 +238,7 @@ fn a_failing_writer_is_a_runtime_error() {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     let outcome = run(&model, config);
     let error = outcome.error.expect("writing fails");

@@ -168,6 +168,7 @@ fn the_configured_horizon_overrides_the_programs() {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     let outcome = run(&model, config);
     assert_eq!(capture.text(), "0\n5\n10\n");

@@ -4,7 +4,7 @@
 //! replications. Unsharded runs and `usimc merge` both come through here.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
-use usim_runtime::EndedBy;
+use usim_runtime::{EndedBy, Histogram};
 
 use crate::report::figures::{count, Kind, RunFigures, Value, Waiter};
 
@@ -39,6 +39,9 @@ pub struct Combination {
     pub events: Stat,
     /// Indexed by [`Kind::index`].
     pub entries: [Vec<EntryReport>; 5],
+    /// The histogram of each tally (in the order of its entries) pooled
+    /// over the replications: exactly the histogram of all their samples.
+    pub histograms: Vec<Option<Histogram>>,
     /// How many replications ended each way, in the order horizon, stop,
     /// no_events (only those that occurred).
     pub ended_by: Vec<(EndedBy, u64)>,
@@ -160,6 +163,18 @@ fn combination(reps: &[RunFigures], t: f64) -> Combination {
             })
             .collect()
     });
+    let histograms = (0..first.entries(Kind::Tally).len())
+        .map(|index| {
+            let name = &first.entries(Kind::Tally)[index].name;
+            // Each replication's histogram of the tally, where it has one.
+            let parts: Vec<&Histogram> = reps
+                .iter()
+                .filter(|r| r.entries(Kind::Tally).get(index).is_some_and(|e| e.name == *name))
+                .filter_map(|r| r.histograms.get(index).and_then(Option::as_ref))
+                .collect();
+            Histogram::pool(&parts)
+        })
+        .collect();
     let ended_by = [EndedBy::Horizon, EndedBy::Stop, EndedBy::NoEvents, EndedBy::Error]
         .into_iter()
         .map(|how| (how, reps.iter().filter(|r| r.ended_by == how).count() as u64))
@@ -172,6 +187,7 @@ fn combination(reps: &[RunFigures], t: f64) -> Combination {
         end_time: stat("end_time", &end_times.iter().collect::<Vec<_>>(), t),
         events: stat("events", &events.iter().collect::<Vec<_>>(), t),
         entries,
+        histograms,
         ended_by,
         waiting,
     }

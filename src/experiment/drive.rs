@@ -31,6 +31,8 @@ pub struct Settings {
     pub trace: bool,
     pub max_processes: usize,
     pub warmup: Option<f64>,
+    /// `--series`: where each run's changes go.
+    pub series: Option<Arc<super::series::SeriesFile>>,
 }
 
 /// Why a run did not finish.
@@ -93,7 +95,8 @@ impl Write for StreamOut {
     }
 }
 
-pub(crate) fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write + Send>) -> RunConfig {
+/// `direct`: a single run, whose series go straight into the file.
+pub(crate) fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write + Send>, direct: bool) -> RunConfig {
     RunConfig {
         seed: settings.seed,
         horizon: settings.horizon,
@@ -104,6 +107,7 @@ pub(crate) fn config(settings: &Settings, spec: &RunSpec, output: Box<dyn Write 
         stream: Some(spec.stream.clone()),
         warmup: settings.warmup,
         progress: None,
+        series: settings.series.as_ref().map(|series| series.sink(spec, direct)),
     }
 }
 
@@ -154,7 +158,7 @@ fn drive_one(programs: &Programs, spec: &RunSpec, settings: &Settings, show_prog
     let compiled = program(programs, spec);
     let horizon = settings.horizon.or(compiled.program().horizon()).filter(|h| *h > 0.0);
     let bar = bar(show_progress && horizon.is_some(), 1000, "{bar:40} simulated time {msg}");
-    let mut config = config(settings, spec, Box::new(StreamOut(bar.clone())));
+    let mut config = config(settings, spec, Box::new(StreamOut(bar.clone())), true);
     if let Some(horizon) = horizon {
         let ticker = bar.clone();
         config.progress = Some(Box::new(move |now: f64| {
@@ -164,6 +168,9 @@ fn drive_one(programs: &Programs, spec: &RunSpec, settings: &Settings, show_prog
     }
     let result = run_one(compiled, config);
     bar.finish_and_clear();
+    if let Some(Err(error)) = settings.series.as_ref().map(|series| series.finish_run(spec)) {
+        return Driven::WriteFailed(error);
+    }
     match result {
         Ok(figures) => Driven::Done(vec![figures]),
         Err(failure) => Driven::Failed { index: 0, failure },
@@ -204,7 +211,7 @@ fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, job
             }
             let spec = &specs[index];
             let output = SharedBuffer::default();
-            let result = run_one(program(&programs, spec), config(&settings, spec, Box::new(output.clone())));
+            let result = run_one(program(&programs, spec), config(&settings, spec, Box::new(output.clone()), false));
             if result.is_err() {
                 failed.fetch_min(index as u64, Ordering::SeqCst);
             }
@@ -228,6 +235,12 @@ fn drive_many(programs: &Programs, specs: Vec<RunSpec>, settings: &Settings, job
         while let Some((output, result)) = pending.remove(&done.len()) {
             let index = done.len();
             let written = bar.suspend(|| write_stdout("the model's output", &output));
+            if let (Ok(()), Some(series)) = (&written, &settings.series) {
+                if let Err(error) = series.finish_run(&specs[index]) {
+                    bar.finish_and_clear();
+                    return Driven::WriteFailed(error);
+                }
+            }
             match (written, result) {
                 (Ok(()), Ok(figures)) => done.push(figures),
                 (Ok(()), Err(failure)) => {

@@ -2,11 +2,13 @@
 //! `plan` turns `--set`, `--reps` and `--shard` into the runs of a slice of
 //! the grid, every sweep point is compiled (in order, before anything runs),
 //! `drive` runs them, and their figures in grid order go through
-//! `aggregate` to a report, or into a part file for `usimc merge`.
+//! `aggregate` to a report, or into a part file for `usimc merge`; `series`
+//! writes `--series`.
 
 pub mod aggregate;
 pub mod drive;
 pub mod plan;
+pub mod series;
 
 use std::io::{self, IsTerminal};
 use std::sync::Arc;
@@ -179,6 +181,15 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
         Some(path) => Some(ReportFile::open(path)?),
         None => None,
     };
+    let mut series_file = match &args.series {
+        Some(path) => Some(series::SeriesFile::open(path)?),
+        None => None,
+    };
+    if let (Some(series), Some(out)) = (&series_file, &args.out) {
+        if series.is_same_file(out) {
+            return refuse(EXIT_USAGE, format!("error: --series and --out name the same file, {out}"));
+        }
+    }
     if report_file.is_some() {
         // The report has a reader of its own: a closed pipe on stdout
         // drops the rest of the output, and the runs go on to the report.
@@ -188,6 +199,9 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
     let compile_start = Instant::now();
     let programs = Arc::new(compile_all(&model, &combinations, &settings, grid, &slice)?);
     let compile_time = compile_start.elapsed();
+    if let Some(series) = &mut series_file {
+        series.begin(&programs)?;
+    }
 
     let specs = plan::runs(grid, slice.clone(), args.seed);
     let run_settings = drive::Settings {
@@ -197,6 +211,7 @@ pub fn run(args: RunArgs) -> Result<u8, Stop> {
         trace: args.trace,
         max_processes: args.max_processes,
         warmup: args.warmup,
+        series: series_file.map(Arc::new),
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let terminal = io::stderr().is_terminal();

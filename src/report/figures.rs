@@ -4,7 +4,7 @@
 
 use usim_compiler::ir::{Const, Scalar};
 use usim_compiler::Compiled;
-use usim_runtime::{EndedBy, RunOutcome, TimeWeighted, WaitSummary};
+use usim_runtime::{EndedBy, Histogram, RunOutcome, TimeWeighted, WaitSummary};
 
 /// One figure's value. Counts and int figures are `Int`; a queue without a
 /// bound has a `Null` capacity.
@@ -139,6 +139,9 @@ pub struct RunFigures {
     pub ended_by: EndedBy,
     /// Indexed by [`Kind::index`].
     pub entries: [Vec<Entry>; 5],
+    /// The histogram of each tally, in the order of its entries (`None`:
+    /// no finite samples).
+    pub histograms: Vec<Option<Histogram>>,
     pub waiting: Vec<Waiter>,
 }
 
@@ -164,6 +167,7 @@ impl RunFigures {
         params
             && entries
             && waiting
+            && self.histograms == other.histograms
             && Value::Float(self.end_time).same(&Value::Float(other.end_time))
             && self.events == other.events
             && self.ended_by == other.ended_by
@@ -271,6 +275,7 @@ pub fn from_outcome(compiled: &Compiled, outcome: &RunOutcome) -> RunFigures {
         events: outcome.events,
         ended_by: outcome.ended_by,
         entries: [tallies, vars, locks, queues, resources],
+        histograms: stats.tallies.iter().map(|t| t.histogram.clone()).collect(),
         waiting: outcome
             .waiting
             .iter()
@@ -371,6 +376,7 @@ pub fn samples() -> [RunFigures; 2] {
                 ],
             )],
         ],
+        histograms: vec![Histogram::of(&[1.0, 1.5, 2.0 + shift])],
         waiting,
     };
     let late = Waiter { process: "late".into(), on: "channel news".into(), since: 3.0 };

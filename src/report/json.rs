@@ -3,6 +3,7 @@
 //! numbers, and the string says what the figure is.
 
 use serde_json::{json, Map, Value as Json};
+use usim_runtime::Histogram;
 
 use crate::experiment::aggregate::{Combination, Report, Stat};
 use crate::report::figures::{Kind, Value};
@@ -29,6 +30,14 @@ pub fn value(v: &Value) -> Json {
     }
 }
 
+/// A tally's histogram: bin `i` of `counts` covers `[start + i width,
+/// start + (i + 1) width)`; `min` and `max` are the extremes of the samples
+/// binned (docs/experiments.md, "Histograms").
+pub fn histogram(h: &Histogram) -> Json {
+    json!({ "min": number(h.min), "max": number(h.max), "start": number(h.start()), "width": number(h.width()),
+            "counts": h.counts })
+}
+
 fn stat(s: &Stat) -> Json {
     match s {
         Stat::Plain(v) => value(v),
@@ -49,8 +58,13 @@ pub fn combination(c: &Combination, replications: u64) -> Map<String, Json> {
         let section: Map<String, Json> = c
             .entries(kind)
             .iter()
-            .map(|e| {
-                let figures: Map<String, Json> = e.figures.iter().map(|(s, v)| (s.clone(), stat(v))).collect();
+            .enumerate()
+            .map(|(index, e)| {
+                let mut figures: Map<String, Json> = e.figures.iter().map(|(s, v)| (s.clone(), stat(v))).collect();
+                if kind == Kind::Tally {
+                    let histogram = c.histograms.get(index).and_then(Option::as_ref);
+                    figures.insert("histogram".into(), histogram.map_or(Json::Null, self::histogram));
+                }
                 (e.name.clone(), Json::Object(figures))
             })
             .collect();
@@ -79,11 +93,35 @@ pub fn combination(c: &Combination, replications: u64) -> Map<String, Json> {
     out
 }
 
-/// Pretty-printed, with a final newline.
+/// Pretty-printed, with a final newline; a histogram's counts on one line.
 pub fn text(value: &Json) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut text = one_line_counts(&serde_json::to_string_pretty(value).unwrap_or_default());
     text.push('\n');
     text
+}
+
+/// Puts every `"counts": [...]` list of numbers on one line, as
+/// `"counts": [3, 0, 12]`, instead of one number per line. (Only numbers
+/// and white space lie between its brackets; a line break within a JSON
+/// string is written `\n`, so none can be mistaken for one.)
+fn one_line_counts(pretty: &str) -> String {
+    const KEY: &str = "\"counts\": [";
+    let mut out = String::with_capacity(pretty.len());
+    let mut rest = pretty;
+    while let Some(at) = rest.find(KEY) {
+        let (before, after) = rest.split_at(at + KEY.len());
+        out.push_str(before);
+        match after.find(']') {
+            Some(end) if after[..end].chars().all(|c| c.is_ascii_digit() || c == ',' || c.is_whitespace()) => {
+                let numbers: Vec<&str> = after[..end].split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+                out.push_str(&numbers.join(", "));
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn render(report: &Report) -> String {

@@ -130,7 +130,14 @@ wait           count         3     ± 0        3     3
           "p50": 1.5,
           "p95": 1.95,
           "p99": 1.99,
-          "mser5_warmup": "NaN"
+          "mser5_warmup": "NaN",
+          "histogram": {
+            "min": 1.0,
+            "max": 2.0,
+            "start": 1.0,
+            "width": 0.0625,
+            "counts": [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]
+          }
         }
       },
       "vars": {
@@ -226,11 +233,17 @@ wait           count         3     ± 0        3     3
             run["resources"]["tank"]["mean_wait"].to_string(),
             r#"{"mean":"Infinity","ci95":"NaN","min":"Infinity","max":"Infinity"}"#
         );
+        // The histograms of [1, 1.5, 2] and [1, 1.5, 4] pooled: bins of 1/8 from 1 to 4.
+        assert_eq!(
+            run["tallies"]["wait"]["histogram"].to_string(),
+            r#"{"min":1.0,"max":4.0,"start":1.0,"width":0.125,"counts":[2,0,0,0,2,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1]}"#
+        );
         assert_eq!(run["ended_by"].to_string(), r#"{"horizon":1,"stop":1}"#);
         assert_eq!(
             run["waiting"].to_string(),
             r#"[{"replication":0,"process":"late","on":"channel news","since":3.0},{"replication":1,"process":"late","on":"channel news","since":3.0}]"#
         );
+        assert!(text.contains("\"counts\": [2, 0, 0, 0, 2, 0, 0, 0, 1, 0,"), "{text}");
         let keys: Vec<&str> = run.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,

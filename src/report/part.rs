@@ -5,7 +5,7 @@
 //! so every figure comes back bit for bit.
 
 use serde_json::{json, Map, Value as Json};
-use usim_runtime::EndedBy;
+use usim_runtime::{EndedBy, Histogram};
 
 use crate::experiment::aggregate::aggregate;
 use crate::report::figures::{Entry, Kind, RunFigures, Value, Waiter};
@@ -13,7 +13,8 @@ use crate::report::json;
 
 /// What `"format"` says, and the version of the layout below.
 pub const FORMAT: &str = "usimc part";
-pub const VERSION: u64 = 1;
+/// Version 2 added the tallies' histograms.
+pub const VERSION: u64 = 2;
 
 /// The flags that change what the runs compute.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,6 +148,24 @@ impl Reader {
         }
     }
 
+    /// A tally's histogram as [`json::histogram`] writes it, or null.
+    fn histogram(v: &Json) -> Read<Option<Histogram>> {
+        if v.is_null() {
+            return Ok(None);
+        }
+        let bad = || "its `histogram` is damaged".to_string();
+        let float = |key: &str| Self::float(Self::field(v, key)?, &format!("`histogram.{key}`"));
+        let counts = Self::field(v, "counts")?
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|c| c.as_u64().ok_or_else(bad))
+            .collect::<Read<Vec<u64>>>()?;
+        Histogram::from_parts(float("min")?, float("max")?, float("start")?, float("width")?, counts)
+            .map(Some)
+            .ok_or_else(bad)
+    }
+
     fn ended_by(text: &str) -> Read<EndedBy> {
         [EndedBy::Horizon, EndedBy::Stop, EndedBy::NoEvents, EndedBy::Error]
             .into_iter()
@@ -162,11 +181,20 @@ impl Reader {
                 .map(|(name, value)| Ok((name.clone(), Self::value(value, &format!("param `{name}`"))?)))
                 .collect::<Read<Vec<_>>>()?;
             let mut entries: [Vec<Entry>; 5] = Default::default();
+            let mut histograms = Vec::new();
             for kind in Kind::ALL {
                 let section = Self::object(Self::field(v, kind.plural())?, &format!("`{}`", kind.plural()))?;
                 for (name, figures) in section {
-                    let figures = Self::object(figures, &format!("`{name}`"))?
+                    let figures = Self::object(figures, &format!("`{name}`"))?;
+                    if kind == Kind::Tally {
+                        let histogram = figures
+                            .get("histogram")
+                            .ok_or_else(|| format!("tally `{name}`: `histogram` is missing"))?;
+                        histograms.push(Self::histogram(histogram).map_err(|e| format!("tally `{name}`: {e}"))?);
+                    }
+                    let figures = figures
                         .iter()
+                        .filter(|(s, _)| kind != Kind::Tally || *s != "histogram")
                         .map(|(s, value)| Ok((s.clone(), Self::value(value, &format!("`{name}.{s}`"))?)))
                         .collect::<Read<Vec<_>>>()?;
                     entries[kind.index()].push(Entry { name: name.clone(), figures });
@@ -190,6 +218,7 @@ impl Reader {
                 events: Self::u64(v, "events")?,
                 ended_by: Self::ended_by(&Self::string(v, "ended_by")?)?,
                 entries,
+                histograms,
                 waiting,
             })
         };
@@ -278,6 +307,7 @@ mod tests {
                 }],
                 vec![],
             ],
+            histograms: vec![None],
             waiting: vec![Waiter { process: "late".into(), on: "channel news".into(), since: f64::INFINITY }],
         };
         Part {
@@ -324,6 +354,7 @@ mod tests {
     mod round_trip {
         use super::*;
         use proptest::collection::{btree_map, vec};
+        use proptest::option;
         use proptest::prelude::*;
 
         fn float() -> impl Strategy<Value = f64> {
@@ -371,12 +402,20 @@ mod tests {
                 ended_by,
                 [entries(), entries(), entries(), entries(), entries()],
                 vec(waiter, 0..3),
+                vec(option::of(vec(float(), 0..20)), 5),
             )
-                .prop_map(|(params, end_time, events, ended_by, entries, waiting)| RunFigures {
+                .prop_map(|(params, end_time, events, ended_by, entries, waiting, samples)| RunFigures {
                     params,
                     end_time,
                     events,
                     ended_by,
+                    // One per tally, as a run has them.
+                    histograms: samples
+                        .iter()
+                        .cycle()
+                        .take(entries[0].len())
+                        .map(|s| s.as_ref().and_then(|s| Histogram::of(s)))
+                        .collect(),
                     entries,
                     waiting,
                 })

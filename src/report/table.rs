@@ -18,7 +18,7 @@ const DIGITS: i32 = 6;
 /// A float for people: [`DIGITS`] significant digits, trailing zeros
 /// dropped (`0.824876`, `3.98888`, `1227.7`, `4`); very large or small
 /// magnitudes, NaN and infinities as `print` writes them.
-fn figure(f: f64) -> String {
+pub fn figure(f: f64) -> String {
     if f == 0.0 {
         return "0".to_string();
     }

@@ -48,6 +48,7 @@ fn run_step(step: StepFn, globals: Vec<u64>, seed: u64) -> Ran {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     let outcome = run(&program, config);
     let output = String::from_utf8(captured.bytes()).unwrap();

@@ -60,6 +60,7 @@ fn compile_and_run(source: &str) -> String {
             stream: None,
             warmup: None,
             progress: None,
+            series: None,
         };
         let outcome = usim_runtime::run(compiled.program(), config);
         assert!(outcome.error.is_none(), "the run failed: {:?}", outcome.error);

@@ -26,6 +26,7 @@ pub fn run_config(sink: &SharedBuffer) -> RunConfig {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     }
 }
 

@@ -76,6 +76,7 @@ pub fn run_with(program: &Program, seed: u64, tie_order: TieOrder) -> Ran {
         stream: None,
         warmup: None,
         progress: None,
+        series: None,
     };
     let outcome = run(program, config);
     Ran { outcome, output: capture.text() }
