@@ -45,19 +45,31 @@ def test_replications_plot_the_spread(work: Path) -> None:
 def test_a_histogram_in_the_report_is_drawn(work: Path) -> None:
     r = usimc.Model.from_file(work / "examples" / "mm1.usim").run()
     data = json.loads(r.json)
-    data["runs"][0]["tallies"]["wait"]["histogram"] = {"edges": [0.0, 1.0, 2.0, 4.0], "counts": [5, 3, 2]}
-    with_histogram = usimc.Report(json.dumps(data))
+    histogram = data["runs"][0]["tallies"]["wait"]["histogram"]
     # A histogram is not a figure: the tables leave it out.
-    assert with_histogram.figures == r.figures
-    ax = with_histogram.plot("wait")
-    assert [p.get_height() for p in ax.patches] == [5, 3, 2]
-    assert [p.get_width() for p in ax.patches] == [1.0, 1.0, 2.0]
+    assert "histogram" not in set(r.figures.column("statistic"))
+    ax = r.plot("wait")
+    assert [p.get_height() for p in ax.patches] == histogram["counts"]
+    assert sum(histogram["counts"]) == data["runs"][0]["tallies"]["wait"]["count"]
+    assert {p.get_width() for p in ax.patches} == {histogram["width"]}
+    assert ax.patches[0].get_x() == histogram["start"]
+    assert ax.get_ylabel() == "count"
+
+
+def test_a_histogram_with_replications_is_pooled(work: Path) -> None:
+    r = usimc.Model.from_file(work / "examples" / "mm1.usim").run(reps=3)
+    ax = r.plot("wait", what="histogram")
+    assert ax.get_ylabel() == "count, pooled over 3 replications"
+    assert sum(p.get_height() for p in ax.patches) == sum(
+        run["tallies"]["wait"]["count"]["mean"] * 3 for run in json.loads(r.json)["runs"]
+    )
 
 
 def test_nothing_to_plot_says_why(work: Path) -> None:
     r = usimc.Model.from_file(work / "examples" / "mm1.usim").run()
-    with pytest.raises(ValueError, match="one run gives one value of tally wait mean"):
-        r.plot()
+    # One run of a var: one value, and a var has no histogram.
+    with pytest.raises(ValueError, match="one run gives one value of var served mean"):
+        r.plot("served", "mean")
     with pytest.raises(ValueError, match="no figure 'nope'|has no tally 'nope'"):
         r.plot("nope", kind="tally")
     with pytest.raises(ValueError, match="what must be one of"):

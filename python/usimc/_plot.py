@@ -62,6 +62,12 @@ def histogram_of(entry: Any) -> Optional[Tuple[List[float], List[float]]]:
     the means are drawn), or as a list of ``[low, high, count]`` bins.
     None when the report has none."""
     h = entry.get("histogram") if isinstance(entry, dict) else None
+    # The report's own shape (docs/experiments.md, "Histograms"): equal bins
+    # of `width` from `start`, the counts of all replications pooled.
+    if isinstance(h, dict) and "start" in h and "width" in h and "counts" in h:
+        start, width = float(number(h["start"])), float(number(h["width"]))
+        counts = [float(number(c)) for c in h["counts"]]
+        return [start + i * width for i in range(len(counts) + 1)], counts
     if isinstance(h, dict) and "edges" in h and "counts" in h:
         edges = [float(number(e)) for e in h["edges"]]
         counts = [float(number(c["mean"] if isinstance(c, dict) else c)) for c in h["counts"]]
@@ -139,7 +145,8 @@ def plot_histogram(report: Report, kind: str, name: str, ax: Any) -> Any:
         text = label(report.params[index], report.swept) or None
         ax.bar(edges[:-1], counts, width=widths, align="edge", alpha=0.6 if len(found) > 1 else 1.0, label=text)
     ax.set_xlabel(name)
-    ax.set_ylabel("mean count" if report.replications > 1 else "count")
+    pooled = f", pooled over {report.replications} replications" if report.replications > 1 else ""
+    ax.set_ylabel(f"count{pooled}")
     ax.set_title(f"tally {name}: histogram")
     if len(found) > 1:
         ax.legend()
