@@ -19,6 +19,7 @@ fn judge(stage: &str, source: &str, failure: &Failure) {
 }
 
 fuzz_target!(|data: &[u8]| {
+    usim_fuzz::keep_last_input("check", data);
     let Ok(source) = std::str::from_utf8(data) else { return };
     usim_fuzz::on_compiler_stack(|| {
         let checked = usim_compiler::check_source(source, &[]);

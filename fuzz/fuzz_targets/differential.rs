@@ -61,6 +61,7 @@ fn head(text: &str) -> &str {
 }
 
 fuzz_target!(|data: &[u8]| {
+    usim_fuzz::keep_last_input("differential", data);
     let Ok(source) = std::str::from_utf8(data) else { return };
     let module = match usim_fuzz::on_compiler_stack(|| usim_oracle::lower(source)) {
         Ok(module) => module,

@@ -9,6 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use usim_compiler::parse;
 
 fuzz_target!(|data: &[u8]| {
+    usim_fuzz::keep_last_input("parse", data);
     let source = match usim_compiler::source_from_bytes(data.to_vec(), Some(data.len() as u64)) {
         Ok(source) => source,
         Err(bad) => {

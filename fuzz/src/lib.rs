@@ -29,3 +29,15 @@ pub fn on_compiler_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
             .expect("a panic aborts under libFuzzer first")
     })
 }
+
+/// Keeps the input about to run in `fuzz/artifacts/TARGET/last-input`
+/// (when that folder exists, as under `cargo fuzz run`). A fault that kills
+/// the process before libFuzzer can write a crash artifact (a SIGSEGV
+/// whose handler cannot run, as a stack overflow gives) leaves the input
+/// there; `.ci/run` prints it when a target fails.
+pub fn keep_last_input(target: &str, data: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts").join(target);
+    if dir.is_dir() {
+        let _ = std::fs::write(dir.join("last-input"), data);
+    }
+}
