@@ -116,13 +116,7 @@ impl<'s> Printer<'s> {
     /// Prints the comments before `pos`, each on its own line, and the
     /// blank line before the first of them or before `pos` itself.
     fn leading(&mut self, pos: u32, gap: Gap) {
-        let mut gap = gap;
-        for c in self.comments.take_before(pos) {
-            self.gap_before(c.start as usize, gap);
-            let text = reindent(self.src, c.start as usize, c.end as usize, self.indent());
-            self.out.push(&format!("{}{text}", " ".repeat(self.indent())));
-            gap = Gap::AsWritten;
-        }
+        let gap = self.leading_rest(pos, gap);
         self.gap_before(pos as usize, gap);
     }
 
@@ -193,8 +187,10 @@ impl<'s> Printer<'s> {
         self.leading_rest(end, gap);
     }
 
-    /// The comments left at the end of a block (or the file), before `end`.
-    fn leading_rest(&mut self, end: u32, gap: Gap) {
+    /// The comments before `end`, each on its own line (at the end of a
+    /// block or the file, or before what `leading` prints next); the gap
+    /// for what follows them.
+    fn leading_rest(&mut self, end: u32, gap: Gap) -> Gap {
         let mut gap = gap;
         for c in self.comments.take_before(end) {
             self.gap_before(c.start as usize, gap);
@@ -202,6 +198,7 @@ impl<'s> Printer<'s> {
             self.out.push(&format!("{}{text}", " ".repeat(self.indent())));
             gap = Gap::AsWritten;
         }
+        gap
     }
 
     /// A `// fmt: off` comment, on a line of its own, among the comments
